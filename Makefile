@@ -1,0 +1,85 @@
+# vmm — a KVM virtual machine monitor. See README.md.
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+           -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -D_GNU_SOURCE -I. -pthread -MMD -MP
+LDLIBS  += -pthread -llz4 -lz -llzma -lzstd
+BUILD   ?= build
+
+LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c) \
+            $(filter-out vmm/main.c,$(wildcard vmm/*.c))
+OBJ      := $(BUILD)/obj
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+VMM      := $(BUILD)/vmm
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all vmm deps guest run test unit integration boot-test asan bench clean
+all: vmm
+
+# Install missing Debian packages once (scripts/deps.sh is idempotent).
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@./scripts/deps.sh
+	@touch $@
+deps: $(DEPS_STAMP)
+
+vmm: $(VMM)
+
+$(VMM): $(LIB_OBJS) $(OBJ)/vmm/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJ)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libvmm.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+# ---- tests -------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(BUILD)/unit-tests
+$(UNIT_BIN): $(UNIT_SRCS:%.c=$(OBJ)/%.o) $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+include tests/integration/guests.mk
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN) --jobs 2
+
+integration: $(VMM) $(TEST_GUESTS)
+	./tests/integration/run.sh $(VMM) $(BUILD)/guests
+
+GUEST_DIR := $(BUILD)/guest
+$(BUILD)/extract-vmlinux: $(OBJ)/guest-images/extract-vmlinux.o $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+guest: $(BUILD)/extract-vmlinux
+	./guest-images/build.sh $(GUEST_DIR) $(BUILD)/extract-vmlinux
+
+boot-test: $(VMM) guest
+	./tests/boot/boot-test.sh $(VMM) $(GUEST_DIR)
+
+# Every test: unit (Criterion), integration (tiny guests), stock boot.
+test: $(VMM) $(UNIT_BIN) $(TEST_GUESTS) guest
+	./tests/run-all.sh $(BUILD)
+
+run: $(VMM) guest
+	$(VMM) -m 512M -smp 2 -kernel $(GUEST_DIR)/vmlinuz \
+	    -initrd $(GUEST_DIR)/initramfs.cpio.gz \
+	    -append "console=ttyS0 reboot=k panic=-1" -nographic
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDLIBS="-fsanitize=address,undefined -pthread -llz4 -lz -llzma -lzstd" vmm build-asan/unit-tests
+	build-asan/unit-tests --jobs 2
+
+bench: $(VMM) $(TEST_GUESTS)
+	./scripts/deps.sh --bench
+	./scripts/bench-startup.sh $(VMM) $(BUILD)/guests
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

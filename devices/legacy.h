@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DEVICES_LEGACY_H
+#define DEVICES_LEGACY_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "devices/bus.h"
+
+/*
+ * Small legacy PC devices: just enough of each for Linux and for QEMU-style
+ * test guests. They stop the machine through a callback the VMM provides.
+ */
+typedef void (*machine_stop_fn)(void *ctx, int status, const char *why);
+
+/* i8042 keyboard controller: only the CPU-reset line (0xfe to port 0x64). */
+struct i8042 {
+	pthread_mutex_t lock;
+	uint8_t cmd;          /* last command awaiting a data byte */
+	machine_stop_fn stop;
+	void *stop_ctx;
+};
+#define I8042_DATA_PORT 0x60
+#define I8042_CMD_PORT  0x64
+void i8042_init(struct i8042 *k, machine_stop_fn stop, void *ctx);
+extern const struct bus_ops i8042_bus_ops;   /* base 0x60, size 5 */
+
+/* QEMU's isa-debug-exit: a write of V ends the VMM with status V*2+1. */
+struct debug_exit {
+	machine_stop_fn stop;
+	void *stop_ctx;
+};
+extern const struct bus_ops debug_exit_bus_ops;
+
+/* MC146818 CMOS RTC reading the host's UTC clock, plus its NVRAM. */
+struct cmos {
+	pthread_mutex_t lock;
+	uint8_t index;
+	uint8_t nvram[128];
+};
+#define CMOS_PORT 0x70
+void cmos_init(struct cmos *c);
+extern const struct bus_ops cmos_bus_ops;    /* base 0x70, size 2 */
+uint8_t cmos_reg_read(struct cmos *c, uint8_t reg);
+
+#endif

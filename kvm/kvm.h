@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KVM_KVM_H
+#define KVM_KVM_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Thin, typed wrappers over the /dev/kvm ioctls. No policy lives here:
+ * every function returns 0 (or a value >= 0) or -errno.
+ */
+struct kvm {
+	int sys_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+};
+
+struct kvm_vcpu {
+	int fd;
+	unsigned int id;
+	struct kvm_run *run;
+	int mmap_size;
+};
+
+int kvm_open(struct kvm *kvm, const char *path);
+void kvm_close(struct kvm *kvm);
+int kvm_check_extension(struct kvm *kvm, long cap);
+int kvm_set_memory_region(struct kvm *kvm, uint32_t slot, uint64_t gpa,
+			  uint64_t size, void *host);
+int kvm_set_tss_addr(struct kvm *kvm, uint64_t addr);
+int kvm_set_identity_map_addr(struct kvm *kvm, uint64_t addr);
+int kvm_create_irqchip(struct kvm *kvm);
+int kvm_create_pit(struct kvm *kvm);
+int kvm_irq_line(struct kvm *kvm, uint32_t irq, int level);
+/* Returns a malloc'd table the caller frees. */
+int kvm_get_supported_cpuid(struct kvm *kvm, struct kvm_cpuid2 **out);
+
+int kvm_vcpu_create(struct kvm *kvm, struct kvm_vcpu *vcpu, unsigned int id);
+void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
+int kvm_vcpu_run(struct kvm_vcpu *vcpu);
+int kvm_vcpu_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid2 *cpuid);
+int kvm_vcpu_set_msrs(struct kvm_vcpu *vcpu, const uint32_t *idx,
+		      const uint64_t *val, unsigned int n);
+int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+int kvm_vcpu_set_fpu(struct kvm_vcpu *vcpu, const struct kvm_fpu *fpu);
+int kvm_vcpu_get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
+			const struct kvm_vcpu_events *ev);
+int kvm_vcpu_set_lapic_lint(struct kvm_vcpu *vcpu);
+int kvm_vcpu_translate(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install every Debian package the build, the guest image, the tests and the
+# benchmarks need. Idempotent: does nothing when everything is present.
+set -eu
+
+PKGS="gcc make pkg-config liburing-dev libcriterion-dev libjansson-dev
+      liblz4-dev zlib1g-dev liblzma-dev libzstd-dev
+      busybox-static cpio kmod zstd xz-utils lz4 gzip bzip2 lzop
+      binutils python3 iproute2 socat"
+BENCH_PKGS="qemu-system-x86 fio"
+
+missing=""
+want="$PKGS"
+[ "${1:-}" = "--bench" ] && want="$PKGS $BENCH_PKGS"
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

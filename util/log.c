@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+static enum log_level log_level = LOG_WARN;
+
+void log_set_level(enum log_level lvl)
+{
+	log_level = lvl;
+}
+
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if (lvl > log_level)
+		return;
+	n = snprintf(buf, sizeof(buf), "vmm: ");
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 3;
+	/* The terminal may be in raw mode: end lines with CR LF. */
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	/* One write() per line so lines from vCPU threads do not interleave. */
+	if (write(STDERR_FILENO, buf, n) < 0)
+		return;
+}

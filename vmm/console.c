@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "vmm/console.h"
+#include "vmm/options.h"
+
+#define CTRL_A 0x01
+
+/*
+ * The terminal state to put back if the process leaves through exit()
+ * rather than console_exit(); written once, before raw mode is entered.
+ */
+static struct termios console_saved_tty;
+static int console_tty_fd = -1;
+
+static void console_restore_atexit(void)
+{
+	if (console_tty_fd >= 0)
+		tcsetattr(console_tty_fd, TCSAFLUSH, &console_saved_tty);
+}
+
+int console_init(struct console *c, int mode, const char *path,
+		 struct serial *uart, machine_stop_fn stop, void *ctx)
+{
+	memset(c, 0, sizeof(*c));
+	c->out_fd = c->in_fd = -1;
+	c->uart = uart;
+	c->stop = stop;
+	c->stop_ctx = ctx;
+	c->quit_efd = eventfd(0, EFD_CLOEXEC);
+	if (c->quit_efd < 0)
+		return -errno;
+	switch (mode) {
+	case SERIAL_STDIO:
+		c->out_fd = STDOUT_FILENO;
+		c->in_fd = STDIN_FILENO;
+		break;
+	case SERIAL_FILE:
+		c->out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				 0644);
+		if (c->out_fd < 0)
+			return -errno;
+		c->owns_out = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void console_tx(void *ctx, uint8_t byte)
+{
+	struct console *c = ctx;
+
+	if (c->out_fd < 0)
+		return;
+	while (write(c->out_fd, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+void console_input(struct console *c, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = buf[i];
+
+		if (c->escape) {
+			c->escape = false;
+			if (b == 'x' || b == 'X') {
+				c->stop(c->stop_ctx, 0, "Ctrl-A x on the console");
+				return;
+			}
+			if (b == 'h' || b == 'H') {
+				static const char help[] =
+					"\r\nCtrl-A x  quit\r\nCtrl-A Ctrl-A  send Ctrl-A\r\n";
+
+				if (write(STDERR_FILENO, help, sizeof(help) - 1) < 0)
+					return;
+				continue;
+			}
+			if (b != CTRL_A)
+				continue;
+		} else if (b == CTRL_A && c->raw) {
+			c->escape = true;
+			continue;
+		}
+		/* The FIFO drains as the guest reads; wait for room. */
+		while (serial_receive(c->uart, &b, 1) == 0) {
+			struct pollfd p = { .fd = c->quit_efd, .events = POLLIN };
+
+			if (poll(&p, 1, 5) > 0)
+				return;
+		}
+	}
+}
+
+static void *console_thread(void *arg)
+{
+	struct console *c = arg;
+	uint8_t buf[256];
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = c->in_fd, .events = POLLIN },
+			{ .fd = c->quit_efd, .events = POLLIN },
+		};
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(c->in_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;   /* end of input: the guest keeps running */
+		console_input(c, buf, n);
+	}
+	return NULL;
+}
+
+int console_start(struct console *c)
+{
+	int r;
+
+	if (c->in_fd < 0)
+		return 0;
+	if (isatty(c->in_fd) && tcgetattr(c->in_fd, &c->saved) == 0) {
+		struct termios raw = c->saved;
+
+		console_saved_tty = c->saved;
+		console_tty_fd = c->in_fd;
+		atexit(console_restore_atexit);
+		/* Raw, but leave output processing alone for our log lines. */
+		raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
+				 IGNCR | ICRNL | IXON);
+		raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+		raw.c_cflag &= ~(CSIZE | PARENB);
+		raw.c_cflag |= CS8;
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		if (tcsetattr(c->in_fd, TCSAFLUSH, &raw) == 0)
+			c->raw = true;
+	}
+	r = pthread_create(&c->thread, NULL, console_thread, c);
+	if (r)
+		return -r;
+	c->thread_started = true;
+	return 0;
+}
+
+void console_exit(struct console *c)
+{
+	uint64_t one = 1;
+
+	if (c->thread_started) {
+		if (write(c->quit_efd, &one, sizeof(one)) < 0)
+			pr_warn("console: cannot wake the input thread");
+		pthread_join(c->thread, NULL);
+		c->thread_started = false;
+	}
+	if (c->raw) {
+		tcsetattr(c->in_fd, TCSAFLUSH, &c->saved);
+		c->raw = false;
+		console_tty_fd = -1;
+	}
+	if (c->owns_out && c->out_fd >= 0)
+		close(c->out_fd);
+	c->out_fd = -1;
+	if (c->quit_efd >= 0)
+		close(c->quit_efd);
+	c->quit_efd = -1;
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/util.h"
+#include "vmm/bootinfo.h"
+#include "vmm/cpu.h"
+#include "vmm/layout.h"
+#include "vmm/machine.h"
+
+#define MAX_KERNEL_FILE (512 * MiB)
+
+static int build_err(char *err, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int build_err(char *err, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : -EINVAL;
+}
+
+void machine_stop(void *opaque, int status, const char *why)
+{
+	struct machine *m = opaque;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&m->stop_lock);
+	if (!m->stopping) {
+		m->exit_status = status;
+		snprintf(m->stop_reason, sizeof(m->stop_reason), "%s", why);
+		__atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
+		if (write(m->stop_efd, &one, sizeof(one)) < 0)
+			pr_warn("cannot wake the main loop");
+	}
+	pthread_mutex_unlock(&m->stop_lock);
+	vcpu_threads_kick(m);
+}
+
+static void com1_irq(void *ctx, int level)
+{
+	struct machine *m = ctx;
+
+	kvm_irq_line(&m->kvm, IRQ_COM1, level);
+}
+
+static int read_input_file(const char *what, const char *path, uint8_t **buf,
+			   size_t *len, char *err, size_t errlen)
+{
+	int r = util_read_file(path, buf, len, MAX_KERNEL_FILE);
+
+	if (r == -EFBIG)
+		return build_err(err, errlen, r, "%s '%s' is larger than %" PRIu64 " MiB.",
+				 what, path, MAX_KERNEL_FILE / MiB);
+	if (r == -EINVAL)
+		return build_err(err, errlen, r, "%s '%s' is not a regular file.",
+				 what, path);
+	if (r < 0)
+		return build_err(err, errlen, r, "cannot read %s '%s': %s.", what,
+				 path, strerror(-r));
+	return 0;
+}
+
+static int machine_load_kernel(struct machine *m, char *err, size_t errlen)
+{
+	const char *path = m->cfg->kernel;
+	uint8_t *buf = NULL, *vmlinux = NULL;
+	size_t len = 0, vlen = 0;
+	const char *algo = NULL;
+	int r;
+
+	r = read_input_file("kernel", path, &buf, &len, err, errlen);
+	if (r < 0)
+		return r;
+	if (elf_is_elf(buf, len)) {
+		r = elf_load_kernel(&m->mem, buf, len, &m->kernel);
+	} else if (bzimage_is_bzimage(buf, len)) {
+		r = bzimage_parse(buf, len, &m->kernel);
+		if (r == -ENOTSUP) {
+			r = build_err(err, errlen, r,
+				      "kernel '%s' is a bzImage too old for the 64-bit boot protocol (need 2.12 or later).",
+				      path);
+			goto out;
+		}
+		if (r == 0 && pvm_prefers_vmlinux(&m->pvm)) {
+			struct setup_header hdr = m->kernel.hdr;
+
+			r = bzimage_extract_vmlinux(buf, len, &vmlinux, &vlen, &algo);
+			if (r == -EPROTONOSUPPORT) {
+				r = build_err(err, errlen, r,
+					      "kernel '%s': cannot extract its vmlinux (compression not supported).",
+					      path);
+				goto out;
+			}
+			if (r == 0)
+				r = elf_load_kernel(&m->mem, vmlinux, vlen, &m->kernel);
+			if (r == 0) {
+				/* The bzImage's limits still describe this kernel. */
+				m->kernel.hdr = hdr;
+				m->kernel.has_setup_header =
+					m->kernel.mode == BOOT_LINUX64;
+				m->kernel.format = m->kernel.mode == BOOT_PVH ?
+					"bzImage -> extracted vmlinux, PVH entry" :
+					"bzImage -> extracted vmlinux, 64-bit entry";
+			}
+		} else if (r == 0) {
+			r = bzimage_load_kernel(&m->mem, buf, len, &m->kernel);
+		}
+	} else {
+		r = build_err(err, errlen, -ENOEXEC,
+			      "'%s' is not a kernel: neither an x86-64 ELF vmlinux nor a bzImage.",
+			      path);
+		goto out;
+	}
+	if (r == -ERANGE)
+		r = build_err(err, errlen, r,
+			      "kernel '%s' does not fit in %" PRIu64 " MiB of guest RAM (its load addresses lie outside RAM or wrap).",
+			      path, m->cfg->ram_size / MiB);
+	else if (r == -ENOMEM)
+		r = build_err(err, errlen, r, "out of memory loading kernel '%s'.", path);
+	else if (r < 0)
+		r = build_err(err, errlen, r,
+			      "kernel '%s' is damaged or not a bootable x86-64 kernel.",
+			      path);
+	else
+		pr_info("kernel '%s': %s%s%s, entry %#" PRIx64, path,
+			m->kernel.format, algo ? ", payload " : "", algo ? algo : "",
+			m->kernel.entry);
+out:
+	free(vmlinux);
+	free(buf);
+	return r;
+}
+
+static int machine_load_initrd(struct machine *m, struct boot_setup *bs,
+			       char *err, size_t errlen)
+{
+	const char *path = m->cfg->initrd;
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	if (!path)
+		return 0;
+	r = util_read_file(path, &buf, &len, m->cfg->ram_size);
+	if (r == -EFBIG)
+		return build_err(err, errlen, r,
+				 "initrd '%s' is larger than guest RAM (%" PRIu64 " MiB).",
+				 path, m->cfg->ram_size / MiB);
+	if (r < 0)
+		return read_input_file("initrd", path, &buf, &len, err, errlen);
+	r = bootinfo_place_initrd(&m->mem, &m->kernel, len, &bs->initrd_gpa);
+	if (r == 0)
+		r = guestmem_write(&m->mem, bs->initrd_gpa, buf, len);
+	free(buf);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "initrd '%s' (%zu KiB) does not fit in guest RAM above the kernel.",
+				 path, len / 1024);
+	bs->initrd_size = len;
+	return 0;
+}
+
+static int machine_write_cmdline(struct machine *m, struct boot_setup *bs,
+				 uint32_t *cmdline_len, char *err,
+				 size_t errlen)
+{
+	const char *user = m->cfg->append ? m->cfg->append : "";
+	const char *extra = pvm_cmdline_extra(&m->pvm);
+	size_t max = LAYOUT_CMDLINE_MAX;
+	char *line;
+	int n;
+
+	if (m->kernel.has_setup_header && m->kernel.hdr.cmdline_size)
+		max = MIN(max, (size_t)m->kernel.hdr.cmdline_size + 1);
+	n = asprintf(&line, "%s%s%s", user, extra && *user ? " " : "",
+		     extra ? extra : "");
+	if (n < 0)
+		return build_err(err, errlen, -ENOMEM, "out of memory.");
+	if ((size_t)n + 1 > max) {
+		free(line);
+		return build_err(err, errlen, -E2BIG,
+				 "-append: the kernel command line is %d bytes; this kernel takes at most %zu.",
+				 n, max - 1);
+	}
+	guestmem_write(&m->mem, LAYOUT_CMDLINE, line, n + 1);
+	pr_debug("kernel command line: %s", line);
+	free(line);
+	bs->cmdline_gpa = LAYOUT_CMDLINE;
+	*cmdline_len = n;
+	return 0;
+}
+
+static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
+{
+	int r;
+
+	r = kvm_open(&m->kvm, "/dev/kvm");
+	if (r == -ENOENT)
+		return build_err(err, errlen, r,
+				 "/dev/kvm does not exist: KVM is not available on this host.");
+	if (r == -EACCES || r == -EPERM)
+		return build_err(err, errlen, r,
+				 "no permission to open /dev/kvm (run as root or join the kvm group).");
+	if (r < 0)
+		return build_err(err, errlen, r, "cannot use /dev/kvm: %s.",
+				 strerror(-r));
+	if (!kvm_check_extension(&m->kvm, KVM_CAP_IRQCHIP) ||
+	    !kvm_check_extension(&m->kvm, KVM_CAP_USER_MEMORY))
+		return build_err(err, errlen, -ENOTSUP,
+				 "this KVM lacks the in-kernel irqchip or user memory.");
+	r = guestmem_init(&m->mem, m->cfg->ram_size);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "cannot allocate %" PRIu64 " MiB of guest RAM: %s.",
+				 m->cfg->ram_size / MiB, strerror(-r));
+	if ((r = kvm_set_tss_addr(&m->kvm, LAYOUT_TSS)) < 0 ||
+	    (kvm_check_extension(&m->kvm, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
+	     (r = kvm_set_identity_map_addr(&m->kvm, LAYOUT_IDENTITY_MAP)) < 0) ||
+	    (r = kvm_create_irqchip(&m->kvm)) < 0 ||
+	    (r = kvm_create_pit(&m->kvm)) < 0)
+		return build_err(err, errlen, r, "KVM machine setup failed: %s.",
+				 strerror(-r));
+	for (unsigned int i = 0; i < m->mem.nr_regions; i++) {
+		const struct guestmem_region *reg = &m->mem.regions[i];
+
+		r = kvm_set_memory_region(&m->kvm, i, reg->gpa, reg->size,
+					  m->mem.host + reg->offset);
+		if (r < 0)
+			return build_err(err, errlen, r,
+					 "KVM refused guest RAM: %s.", strerror(-r));
+	}
+	return 0;
+}
+
+static int machine_add_devices(struct machine *m, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = m->cfg;
+	int r;
+
+	serial_init(&m->com1, console_tx, &m->console, com1_irq, m);
+	r = console_init(&m->console, cfg->serial, cfg->serial_path, &m->com1,
+			 machine_stop, m);
+	if (r < 0)
+		return build_err(err, errlen, r, "-serial: cannot open '%s': %s.",
+				 cfg->serial_path ? cfg->serial_path : "stdio",
+				 strerror(-r));
+	i8042_init(&m->i8042, machine_stop, m);
+	cmos_init(&m->cmos);
+	m->debug_exit = (struct debug_exit){ machine_stop, m };
+
+	if ((r = bus_register(&m->pio, 0x3f8, 8, &serial_bus_ops, &m->com1,
+			      "serial")) < 0 ||
+	    (r = bus_register(&m->pio, I8042_DATA_PORT, 5, &i8042_bus_ops,
+			      &m->i8042, "i8042")) < 0 ||
+	    (r = bus_register(&m->pio, CMOS_PORT, 2, &cmos_bus_ops, &m->cmos,
+			      "cmos")) < 0)
+		return build_err(err, errlen, r, "cannot place the legacy devices.");
+	if (cfg->debug_exit) {
+		r = bus_register(&m->pio, cfg->debug_exit_port,
+				 cfg->debug_exit_size, &debug_exit_bus_ops,
+				 &m->debug_exit, "isa-debug-exit");
+		if (r < 0)
+			return build_err(err, errlen, r,
+					 "-device isa-debug-exit: ports %#x-%#x are taken by another device.",
+					 cfg->debug_exit_port,
+					 cfg->debug_exit_port + cfg->debug_exit_size - 1);
+	}
+	return 0;
+}
+
+static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
+				char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *cpuid;
+	int r;
+
+	r = kvm_get_supported_cpuid(&m->kvm, &cpuid);
+	if (r < 0)
+		return build_err(err, errlen, r, "KVM_GET_SUPPORTED_CPUID failed: %s.",
+				 strerror(-r));
+	m->vcpus = calloc(m->cfg->ncpus, sizeof(*m->vcpus));
+	if (!m->vcpus) {
+		free(cpuid);
+		return build_err(err, errlen, -ENOMEM, "out of memory.");
+	}
+	for (unsigned int i = 0; i < m->cfg->ncpus; i++) {
+		struct vcpu_thread *t = &m->vcpus[i];
+
+		t->m = m;
+		t->vcpu.fd = -1;
+		r = kvm_vcpu_create(&m->kvm, &t->vcpu, i);
+		if (r < 0)
+			break;
+		m->nr_vcpus++;
+		r = cpu_setup_vcpu(&t->vcpu, cpuid, m->cfg->ncpus);
+		if (r < 0)
+			break;
+	}
+	free(cpuid);
+	if (r == 0)
+		r = cpu_setup_boot_regs(&m->vcpus[0].vcpu, &m->kernel, boot_info);
+	if (r < 0)
+		return build_err(err, errlen, r, "cannot set up vCPU %u: %s.",
+				 m->nr_vcpus ? m->nr_vcpus - 1 : 0, strerror(-r));
+	return 0;
+}
+
+int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
+		  size_t errlen)
+{
+	struct boot_setup bs = { 0 };
+	uint64_t boot_info;
+	uint32_t cmdline_len = 0;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->kvm.sys_fd = m->kvm.vm_fd = -1;
+	m->mem.memfd = -1;
+	m->console.quit_efd = -1;
+	pthread_mutex_init(&m->stop_lock, NULL);
+	m->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (m->stop_efd < 0)
+		return build_err(err, errlen, -errno, "eventfd: %s.", strerror(errno));
+	bus_init(&m->pio, "pio");
+	bus_init(&m->mmio, "mmio");
+	pvm_quirks_init(&m->pvm, cfg->pvm);
+
+	/* Check the user's files before anything touches /dev/kvm. */
+	if (access(cfg->kernel, R_OK) < 0)
+		return build_err(err, errlen, -errno, "cannot read kernel '%s': %s.",
+				 cfg->kernel, strerror(errno));
+	if (cfg->initrd && access(cfg->initrd, R_OK) < 0)
+		return build_err(err, errlen, -errno, "cannot read initrd '%s': %s.",
+				 cfg->initrd, strerror(errno));
+
+	if ((r = machine_setup_kvm(m, err, errlen)) < 0 ||
+	    (r = machine_load_kernel(m, err, errlen)) < 0 ||
+	    (r = machine_write_cmdline(m, &bs, &cmdline_len, err, errlen)) < 0 ||
+	    (r = machine_load_initrd(m, &bs, err, errlen)) < 0)
+		return r;
+	r = acpi_build(&m->mem, cfg->ncpus, &bs.rsdp_gpa);
+	if (r < 0)
+		return build_err(err, errlen, r, "cannot build the ACPI tables.");
+	if (m->kernel.mode == BOOT_PVH) {
+		boot_info = LAYOUT_PVH_INFO;
+		r = bootinfo_write_pvh(&m->mem, boot_info, &bs);
+	} else {
+		boot_info = LAYOUT_ZERO_PAGE;
+		r = bootinfo_write_zero_page(&m->mem, boot_info, &m->kernel, &bs,
+					     cmdline_len);
+	}
+	if (r == 0)
+		r = cpu_write_boot_tables(&m->mem, m->kernel.mode);
+	if (r < 0)
+		return build_err(err, errlen, r, "cannot write the boot information.");
+	if ((r = machine_add_devices(m, err, errlen)) < 0)
+		return r;
+	return machine_create_vcpus(m, boot_info, err, errlen);
+}
+
+int machine_run(struct machine *m)
+{
+	sigset_t set;
+	int sfd, r;
+
+	/* SIGINT/SIGTERM/SIGHUP arrive here, through a signalfd. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	r = console_start(&m->console);
+	if (r == 0)
+		r = vcpu_threads_start(m);
+	if (r < 0) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "cannot start: %s", strerror(-r));
+		machine_stop(m, 1, why);
+	}
+	while (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {
+		struct pollfd p[2] = {
+			{ .fd = m->stop_efd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+
+		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (sfd >= 0 && (p[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			char why[64];
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				/* QEMU's behaviour: a clean exit, status 0. */
+				snprintf(why, sizeof(why), "terminating on signal %u",
+					 si.ssi_signo);
+				machine_stop(m, 0, why);
+			}
+		}
+	}
+	vcpu_threads_kick(m);
+	vcpu_threads_join(m);
+	console_exit(&m->console);
+	if (sfd >= 0)
+		close(sfd);
+	pvm_quirks_report(&m->pvm);
+	if (m->exit_status)
+		pr_err("%s", m->stop_reason);
+	else
+		pr_info("%s", m->stop_reason);
+	return m->exit_status;
+}
+
+void machine_destroy(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_vcpus; i++)
+		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
+	free(m->vcpus);
+	m->vcpus = NULL;
+	m->nr_vcpus = 0;
+	if (m->console.quit_efd >= 0)
+		console_exit(&m->console);
+	guestmem_exit(&m->mem);
+	kvm_close(&m->kvm);
+	bus_exit(&m->pio);
+	bus_exit(&m->mmio);
+	if (m->stop_efd >= 0)
+		close(m->stop_efd);
+	m->stop_efd = -1;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMM_MACHINE_H
+#define VMM_MACHINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "devices/bus.h"
+#include "devices/legacy.h"
+#include "devices/serial.h"
+#include "kvm/guestmem.h"
+#include "kvm/kvm.h"
+#include "vmm/boot.h"
+#include "vmm/console.h"
+#include "vmm/options.h"
+#include "vmm/pvm.h"
+
+struct machine;
+
+struct vcpu_thread {
+	struct machine *m;
+	struct kvm_vcpu vcpu;
+	pthread_t thread;
+	bool started;
+};
+
+/* The whole VM; owns everything it creates. */
+struct machine {
+	const struct vm_config *cfg;
+	struct kvm kvm;
+	struct guestmem mem;
+	struct bus pio, mmio;
+	struct serial com1;
+	struct i8042 i8042;
+	struct cmos cmos;
+	struct debug_exit debug_exit;
+	struct console console;
+	struct pvm_quirks pvm;
+	struct boot_kernel kernel;
+	struct vcpu_thread *vcpus;
+	unsigned int nr_vcpus;
+
+	/* Stop request: the first one sets the status and the reason. */
+	pthread_mutex_t stop_lock;
+	bool stopping;
+	int exit_status;
+	char stop_reason[160];
+	int stop_efd;   /* eventfd that wakes the main loop */
+};
+
+/* 0 or -errno; on error @err holds one sentence for the user. */
+int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
+		  size_t errlen);
+/* Run until the guest or the user stops the VM; returns the exit status. */
+int machine_run(struct machine *m);
+void machine_destroy(struct machine *m);
+/* Ask every vCPU to stop; safe from any thread, idempotent. */
+void machine_stop(void *m, int status, const char *why);
+
+/* vcpu.c */
+int vcpu_threads_start(struct machine *m);
+void vcpu_threads_kick(struct machine *m);
+void vcpu_threads_join(struct machine *m);
+
+#endif

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/options.h"
+
+static int opt_err(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int opt_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int options_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 20;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	case 'b': case 'B': shift = 0; end++; break;
+	default:
+		return -EINVAL;
+	}
+	/* QEMU also takes "512MiB"-less forms only; "512MB" is a typo. */
+	if (*end)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+int kv_parse(const char *s, struct kv_opts *kv, bool first_is_driver)
+{
+	char *p, *w;
+	bool first = true;
+
+	memset(kv, 0, sizeof(*kv));
+	kv->buf = malloc(strlen(s) + 1);
+	if (!kv->buf)
+		return -ENOMEM;
+	/* Split on ',' where ",," stands for a literal comma. */
+	p = (char *)s;
+	w = kv->buf;
+	for (;;) {
+		char *item = w, *eq;
+
+		while (*p && !(*p == ',' && p[1] != ',')) {
+			if (*p == ',')
+				p++;
+			*w++ = *p++;
+		}
+		*w++ = '\0';
+		eq = strchr(item, '=');
+		if (first && first_is_driver && !eq) {
+			kv->driver = item;
+		} else if (!*item) {
+			goto bad;
+		} else {
+			if (kv->n == VMM_MAX_PROPS)
+				goto bad;
+			kv->key[kv->n] = item;
+			kv->val[kv->n] = "on";   /* QEMU: a bare flag means on */
+			if (eq) {
+				*eq = '\0';
+				kv->val[kv->n] = eq + 1;
+				if (!*item)
+					goto bad;
+			}
+			kv->n++;
+		}
+		first = false;
+		if (!*p)
+			break;
+		p++;
+	}
+	if (first_is_driver && (!kv->driver || !*kv->driver))
+		goto bad;
+	return 0;
+bad:
+	kv_free(kv);
+	return -EINVAL;
+}
+
+const char *kv_get(const struct kv_opts *kv, const char *key)
+{
+	for (unsigned int i = 0; i < kv->n; i++)
+		if (!strcmp(kv->key[i], key))
+			return kv->val[i];
+	return NULL;
+}
+
+void kv_free(struct kv_opts *kv)
+{
+	free(kv->buf);
+	memset(kv, 0, sizeof(*kv));
+}
+
+void options_free(struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->ndevices; i++)
+		kv_free(&cfg->devices[i]);
+	cfg->ndevices = 0;
+}
+
+struct opt_desc {
+	const char *name;
+	const char *arg;    /* NULL: takes no value */
+	const char *help;
+};
+
+static const struct opt_desc opt_table[] = {
+	{ "m", "SIZE", "guest RAM, e.g. 512M or 2G (default 512M; bare number = MiB)" },
+	{ "smp", "N", "number of vCPUs, 1..64 (also cpus=N[,...])" },
+	{ "kernel", "FILE", "kernel: vmlinux ELF (PVH or 64-bit entry) or bzImage" },
+	{ "initrd", "FILE", "initial ramdisk" },
+	{ "append", "CMDLINE", "kernel command line" },
+	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
+	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
+	{ "device", "DRIVER[,OPTS]", "add a device: isa-debug-exit[,iobase=0xf4][,iosize=4]" },
+	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
+	{ "enable-kvm", NULL, "use KVM (always the case)" },
+	{ "accel", "kvm", "accelerator (only kvm)" },
+	{ "machine", "TYPE", "machine type (accepted: pc, q35, microvm; one machine model)" },
+	{ "M", "TYPE", "same as -machine" },
+	{ "cpu", "host", "CPU model (only host)" },
+	{ "display", "none", "display backend (only none)" },
+	{ "vga", "none", "VGA card (only none)" },
+	{ "pvm-quirks", "auto|on|off", "workarounds for the PVM software hypervisor (default auto)" },
+	{ "v", NULL, "verbose: say how the kernel is booted; twice for debug" },
+	{ "help", NULL, "print this help and exit (also -h)" },
+	{ "version", NULL, "print the version and exit" },
+};
+
+void options_usage(FILE *out)
+{
+	fprintf(out, "usage: vmm [options]   (options take one or two dashes)\n");
+	for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++) {
+		char left[40];
+
+		snprintf(left, sizeof(left), "-%s%s%s", opt_table[i].name,
+			 opt_table[i].arg ? " " : "",
+			 opt_table[i].arg ? opt_table[i].arg : "");
+		fprintf(out, "  %-26s %s\n", left, opt_table[i].help);
+	}
+	fprintf(out, "Keys while the guest runs: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n");
+}
+
+static int parse_uint(const char *s, unsigned long long max,
+		      unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_smp(const char *s, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	struct kv_opts kv;
+	const char *n;
+	unsigned long long v;
+	int r;
+
+	/* "-smp 2" or "-smp cpus=2[,maxcpus=2,...]". */
+	r = kv_parse(s, &kv, s[0] >= '0' && s[0] <= '9');
+	if (r < 0)
+		return opt_err(err, len, "-smp: cannot parse '%s'.", s);
+	n = kv.driver ? kv.driver : kv_get(&kv, "cpus");
+	if (!n)
+		n = "1";
+	if (parse_uint(n, UINT32_MAX, &v) < 0 || v < 1 || v > VMM_MAX_CPUS) {
+		kv_free(&kv);
+		return opt_err(err, len,
+			       "-smp: '%s' is not a vCPU count from 1 to %d.",
+			       n, VMM_MAX_CPUS);
+	}
+	cfg->ncpus = (unsigned int)v;
+	kv_free(&kv);
+	return 0;
+}
+
+static int parse_mem(const char *s, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	uint64_t b;
+	const char *v = s;
+	int r;
+
+	if (!strncmp(s, "size=", 5))
+		v = s + 5;
+	r = options_parse_size(v, &b);
+	if (r == -ERANGE || (r == 0 && b > VMM_MAX_RAM))
+		return opt_err(err, len,
+			       "-m: '%s' is more RAM than this VMM supports (at most 1T).",
+			       s);
+	if (r < 0)
+		return opt_err(err, len,
+			       "-m: '%s' is not a memory size (try 512M or 2G).", s);
+	if (b < VMM_MIN_RAM)
+		return opt_err(err, len,
+			       "-m: '%s' is too little RAM (at least 16M).", s);
+	if (b % 4096)
+		return opt_err(err, len,
+			       "-m: '%s' is not a whole number of 4 KiB pages.", s);
+	cfg->ram_size = b;
+	return 0;
+}
+
+static int parse_serial(const char *s, struct vm_config *cfg, char *err,
+			size_t len)
+{
+	if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
+		cfg->serial = SERIAL_STDIO;
+	} else if (!strcmp(s, "none") || !strcmp(s, "null")) {
+		cfg->serial = SERIAL_NONE;
+	} else if (!strncmp(s, "file:", 5) && s[5]) {
+		cfg->serial = SERIAL_FILE;
+		cfg->serial_path = s + 5;
+	} else {
+		return opt_err(err, len,
+			       "-serial: '%s' is not supported (use stdio, file:PATH or none).",
+			       s);
+	}
+	return 0;
+}
+
+static int parse_device(const char *s, struct vm_config *cfg, char *err,
+			size_t len)
+{
+	struct kv_opts *kv;
+	unsigned long long v;
+	const char *p;
+
+	if (cfg->ndevices == VMM_MAX_DEVICES)
+		return opt_err(err, len, "-device: more than %d devices.",
+			       VMM_MAX_DEVICES);
+	kv = &cfg->devices[cfg->ndevices];
+	if (kv_parse(s, kv, true) < 0)
+		return opt_err(err, len, "-device: cannot parse '%s'.", s);
+	cfg->ndevices++;
+	if (!strcmp(kv->driver, "isa-debug-exit")) {
+		cfg->debug_exit = true;
+		cfg->debug_exit_port = 0x501;   /* QEMU's default iobase */
+		cfg->debug_exit_size = 2;
+		for (unsigned int i = 0; i < kv->n; i++) {
+			if (!strcmp(kv->key[i], "iobase") &&
+			    !parse_uint(kv->val[i], 0xffff, &v)) {
+				cfg->debug_exit_port = (uint16_t)v;
+			} else if (!strcmp(kv->key[i], "iosize") &&
+				   !parse_uint(kv->val[i], 4, &v) && v >= 1) {
+				cfg->debug_exit_size = (uint16_t)v;
+			} else {
+				return opt_err(err, len,
+					       "-device isa-debug-exit: bad property '%s=%s'.",
+					       kv->key[i], kv->val[i]);
+			}
+		}
+		if ((uint32_t)cfg->debug_exit_port + cfg->debug_exit_size > 0x10000)
+			return opt_err(err, len,
+				       "-device isa-debug-exit: iobase+iosize is past port 0xffff.");
+		return 0;
+	}
+	p = kv->driver;
+	return opt_err(err, len, "-device: '%s' is not a device this VMM has.", p);
+}
+
+static int parse_choice(const char *opt, const char *v, const char *const *ok,
+			char *err, size_t len)
+{
+	for (; *ok; ok++)
+		if (!strncmp(v, *ok, strlen(*ok)) &&
+		    (v[strlen(*ok)] == '\0' || v[strlen(*ok)] == ','))
+			return 0;
+	return opt_err(err, len, "-%s: '%s' is not supported here.", opt, v);
+}
+
+int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
+		  size_t len)
+{
+	static const char *const accel_ok[] = { "kvm", NULL };
+	static const char *const machine_ok[] = { "pc", "q35", "microvm",
+						  "type=pc", "type=q35",
+						  "type=microvm", NULL };
+	static const char *const cpu_ok[] = { "host", "max", NULL };
+	static const char *const none_ok[] = { "none", NULL };
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ram_size = VMM_DEFAULT_RAM;
+	cfg->ncpus = 1;
+	cfg->serial = SERIAL_STDIO;
+	cfg->pvm = TRI_AUTO;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *name, *val = NULL;
+		const struct opt_desc *d = NULL;
+		int r = 0;
+
+		if (a[0] != '-' || !a[1])
+			return opt_err(err, len,
+				       "'%s' is not an option (options start with '-'; see --help).",
+				       a);
+		name = a + 1 + (a[1] == '-');
+		if (!strcmp(name, "h")) {
+			cfg->help = true;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]); k++)
+			if (!strcmp(name, opt_table[k].name))
+				d = &opt_table[k];
+		if (!d)
+			return opt_err(err, len, "unknown option '%s' (see --help).", a);
+		if (d->arg) {
+			if (i + 1 >= argc)
+				return opt_err(err, len, "option '%s' needs a value (%s).",
+					       a, d->arg);
+			val = argv[++i];
+		}
+		if (!strcmp(name, "m")) {
+			r = parse_mem(val, cfg, err, len);
+		} else if (!strcmp(name, "smp")) {
+			r = parse_smp(val, cfg, err, len);
+		} else if (!strcmp(name, "kernel")) {
+			cfg->kernel = val;
+		} else if (!strcmp(name, "initrd")) {
+			cfg->initrd = val;
+		} else if (!strcmp(name, "append")) {
+			cfg->append = val;
+		} else if (!strcmp(name, "serial")) {
+			r = parse_serial(val, cfg, err, len);
+		} else if (!strcmp(name, "device")) {
+			r = parse_device(val, cfg, err, len);
+		} else if (!strcmp(name, "accel")) {
+			r = parse_choice(name, val, accel_ok, err, len);
+		} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {
+			r = parse_choice(name, val, machine_ok, err, len);
+		} else if (!strcmp(name, "cpu")) {
+			r = parse_choice(name, val, cpu_ok, err, len);
+		} else if (!strcmp(name, "display") || !strcmp(name, "vga")) {
+			r = parse_choice(name, val, none_ok, err, len);
+		} else if (!strcmp(name, "pvm-quirks")) {
+			if (!strcmp(val, "auto"))
+				cfg->pvm = TRI_AUTO;
+			else if (!strcmp(val, "on"))
+				cfg->pvm = TRI_ON;
+			else if (!strcmp(val, "off"))
+				cfg->pvm = TRI_OFF;
+			else
+				r = opt_err(err, len,
+					    "-pvm-quirks: '%s' is not auto, on or off.", val);
+		} else if (!strcmp(name, "v")) {
+			cfg->verbose++;
+		} else if (!strcmp(name, "help")) {
+			cfg->help = true;
+		} else if (!strcmp(name, "version")) {
+			cfg->version = true;
+		}
+		/* -nographic, -no-reboot, -enable-kvm: what we always do. */
+		if (r < 0)
+			return r;
+	}
+	if (cfg->help || cfg->version)
+		return 0;
+	if (!cfg->kernel)
+		return opt_err(err, len, "no kernel given: use -kernel FILE.");
+	return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMM_OPTIONS_H
+#define VMM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * The machine the user asked for, as the command line spelled it. Parsing
+ * is pure (no I/O) so that every rule here has a unit test.
+ */
+#define VMM_MAX_CPUS     64
+#define VMM_DEFAULT_RAM  (512ULL << 20)
+#define VMM_MIN_RAM      (16ULL << 20)
+#define VMM_MAX_RAM      (1ULL << 40)   /* 1 TiB */
+#define VMM_MAX_DEVICES  32
+#define VMM_MAX_PROPS    16
+
+enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
+enum tristate { TRI_AUTO = -1, TRI_OFF = 0, TRI_ON = 1 };
+
+/* "driver,key=value,..." as QEMU's -device and friends take it. */
+struct kv_opts {
+	char *buf;                      /* owned copy the pointers point into */
+	const char *driver;
+	unsigned int n;
+	const char *key[VMM_MAX_PROPS];
+	const char *val[VMM_MAX_PROPS];
+};
+
+struct vm_config {
+	uint64_t ram_size;
+	unsigned int ncpus;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	enum serial_mode serial;
+	const char *serial_path;
+	bool debug_exit;
+	uint16_t debug_exit_port, debug_exit_size;
+	enum tristate pvm;
+	int verbose;
+	bool help, version;
+	unsigned int ndevices;
+	struct kv_opts devices[VMM_MAX_DEVICES];
+};
+
+/* 0, or -EINVAL with one sentence in @err naming what is wrong. */
+int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
+		  size_t errlen);
+void options_free(struct vm_config *cfg);
+void options_usage(FILE *out);
+
+/* "512", "512M", "2G", "1024k": bytes, default unit MiB as in QEMU. */
+int options_parse_size(const char *s, uint64_t *bytes);
+int kv_parse(const char *s, struct kv_opts *kv, bool first_is_driver);
+const char *kv_get(const struct kv_opts *kv, const char *key);
+void kv_free(struct kv_opts *kv);
+
+#endif
