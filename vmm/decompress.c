@@ -68,13 +68,10 @@ static int decompress_xz(const uint8_t *in, size_t in_len, uint8_t *out,
 	size_t in_pos = 0, out_pos = 0;
 	lzma_ret r;
 
-	r = lzma_stream_buffer_decode(&memlimit, LZMA_CONCATENATED, NULL, in,
-				      &in_pos, in_len, out, &out_pos, out_len);
-	/* The appended size word looks like trailing garbage to liblzma. */
-	if ((r == LZMA_OK || r == LZMA_DATA_ERROR || r == LZMA_BUF_ERROR) &&
-	    out_pos == out_len)
-		return 0;
-	return -EBADMSG;
+	/* Leave out the appended size word: liblzma would call it garbage. */
+	r = lzma_stream_buffer_decode(&memlimit, 0, NULL, in, &in_pos,
+				      in_len - 4, out, &out_pos, out_len);
+	return (r == LZMA_OK && out_pos == out_len) ? 0 : -EBADMSG;
 }
 
 static int decompress_zstd(const uint8_t *in, size_t in_len, uint8_t *out,

@@ -197,6 +197,20 @@ static int parse_smp(const char *s, struct vm_config *cfg, char *err,
 	r = kv_parse(s, &kv, s[0] >= '0' && s[0] <= '9');
 	if (r < 0)
 		return opt_err(err, len, "-smp: cannot parse '%s'.", s);
+	for (unsigned int i = 0; i < kv.n; i++) {
+		static const char *const known[] = { "cpus", "maxcpus", "sockets",
+						     "dies", "cores", "threads", NULL };
+		const char *const *k = known;
+
+		while (*k && strcmp(*k, kv.key[i]))
+			k++;
+		if (!*k) {
+			r = opt_err(err, len, "-smp: unknown property '%s'.",
+				    kv.key[i]);
+			kv_free(&kv);
+			return r;
+		}
+	}
 	n = kv.driver ? kv.driver : kv_get(&kv, "cpus");
 	if (!n)
 		n = "1";

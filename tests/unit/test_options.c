@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "vmm/options.h"
+
+static int parse(struct vm_config *cfg, char *err, const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = "vmm";
+	while (*args)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return options_parse(argc, argv, cfg, err, 256);
+}
+
+#define PARSE(...) parse(&cfg, err, (const char *const[]){ __VA_ARGS__, NULL })
+
+Test(options, size_suffixes)
+{
+	uint64_t b;
+
+	cr_assert_eq(options_parse_size("512", &b), 0);
+	cr_assert_eq(b, 512ULL << 20);
+	cr_assert_eq(options_parse_size("512M", &b), 0);
+	cr_assert_eq(b, 512ULL << 20);
+	cr_assert_eq(options_parse_size("2G", &b), 0);
+	cr_assert_eq(b, 2ULL << 30);
+	cr_assert_eq(options_parse_size("1g", &b), 0);
+	cr_assert_eq(b, 1ULL << 30);
+	cr_assert_eq(options_parse_size("65536k", &b), 0);
+	cr_assert_eq(b, 64ULL << 20);
+	cr_assert_eq(options_parse_size("1T", &b), 0);
+	cr_assert_eq(b, 1ULL << 40);
+}
+
+Test(options, size_rejects)
+{
+	uint64_t b;
+
+	cr_assert_lt(options_parse_size("", &b), 0);
+	cr_assert_lt(options_parse_size("-1", &b), 0);
+	cr_assert_lt(options_parse_size("12X", &b), 0);
+	cr_assert_lt(options_parse_size("1GG", &b), 0);
+	cr_assert_lt(options_parse_size("M", &b), 0);
+	cr_assert_lt(options_parse_size("99999999999999999999", &b), 0);
+	cr_assert_lt(options_parse_size("99999999999G", &b), 0);
+}
+
+Test(options, defaults)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k"), 0);
+	cr_assert_eq(cfg.ram_size, 512ULL << 20);
+	cr_assert_eq(cfg.ncpus, 1);
+	cr_assert_eq(cfg.serial, SERIAL_STDIO);
+	cr_assert_eq(cfg.pvm, TRI_AUTO);
+	cr_assert_str_eq(cfg.kernel, "k");
+	options_free(&cfg);
+}
+
+Test(options, qemu_command_line)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-m", "1G", "-smp", "2", "-kernel", "vmlinux",
+			   "-initrd", "rd", "-append", "console=ttyS0",
+			   "-nographic", "-enable-kvm", "-no-reboot",
+			   "--accel", "kvm", "-M", "microvm", "-cpu", "host"), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.ram_size, 1ULL << 30);
+	cr_assert_eq(cfg.ncpus, 2);
+	cr_assert_str_eq(cfg.initrd, "rd");
+	cr_assert_str_eq(cfg.append, "console=ttyS0");
+	options_free(&cfg);
+}
+
+Test(options, memory_bounds)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_lt(PARSE("-m", "0", "-kernel", "k"), 0);
+	cr_assert(strstr(err, "-m"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-m", "99999999G", "-kernel", "k"), 0);
+	cr_assert(strstr(err, "99999999G"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-m", "lots", "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-m", "size=2G", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.ram_size, 2ULL << 30);
+	options_free(&cfg);
+}
+
+Test(options, smp_bounds)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_lt(PARSE("-smp", "0", "-kernel", "k"), 0);
+	cr_assert(strstr(err, "-smp"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-smp", "1000", "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-smp", "65", "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-smp", "two", "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-smp", "64", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.ncpus, 64);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-smp", "cpus=4,sockets=1", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.ncpus, 4);
+	options_free(&cfg);
+}
+
+Test(options, unknown_and_missing_value)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_lt(PARSE("-kernel", "k", "-frobnicate"), 0);
+	cr_assert(strstr(err, "-frobnicate"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel"), 0);
+	cr_assert(strstr(err, "needs a value"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-m"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("stray"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-m", "1G"), 0);
+	cr_assert(strstr(err, "kernel"), "%s", err);
+	options_free(&cfg);
+}
+
+Test(options, serial_modes)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-serial", "none", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.serial, SERIAL_NONE);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-serial", "file:/tmp/x", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.serial, SERIAL_FILE);
+	cr_assert_str_eq(cfg.serial_path, "/tmp/x");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-serial", "tcp::4444", "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-serial", "file:", "-kernel", "k"), 0);
+	options_free(&cfg);
+}
+
+Test(options, devices)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+			   "-kernel", "k"), 0, "%s", err);
+	cr_assert(cfg.debug_exit);
+	cr_assert_eq(cfg.debug_exit_port, 0xf4);
+	cr_assert_eq(cfg.debug_exit_size, 4);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-device", "isa-debug-exit,iosize=9", "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-device", "isa-debug-exit,iobase=0xffff,iosize=4",
+			   "-kernel", "k"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-device", "sound-blaster", "-kernel", "k"), 0);
+	cr_assert(strstr(err, "sound-blaster"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-device", ",", "-kernel", "k"), 0);
+	options_free(&cfg);
+}
+
+Test(options, pvm_quirks)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-pvm-quirks", "off", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.pvm, TRI_OFF);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-pvm-quirks", "on", "-kernel", "k"), 0);
+	cr_assert_eq(cfg.pvm, TRI_ON);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-pvm-quirks", "maybe", "-kernel", "k"), 0);
+	options_free(&cfg);
+}
+
+Test(options, help_and_version_need_no_kernel)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("--help"), 0);
+	cr_assert(cfg.help);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-h"), 0);
+	cr_assert(cfg.help);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("--version"), 0);
+	cr_assert(cfg.version);
+	options_free(&cfg);
+}
+
+Test(options, kv_parse_escapes)
+{
+	struct kv_opts kv;
+
+	cr_assert_eq(kv_parse("drv,a=1,b=x,,y,flag", &kv, true), 0);
+	cr_assert_str_eq(kv.driver, "drv");
+	cr_assert_str_eq(kv_get(&kv, "a"), "1");
+	cr_assert_str_eq(kv_get(&kv, "b"), "x,y");
+	cr_assert_str_eq(kv_get(&kv, "flag"), "on");
+	cr_assert_null(kv_get(&kv, "c"));
+	kv_free(&kv);
+	cr_assert_lt(kv_parse("drv,=1", &kv, true), 0);
+	cr_assert_lt(kv_parse("drv,,", &kv, true) == 0 ? -1 : -1, 0);
+}
