@@ -61,7 +61,7 @@ static void debug_exit_write(void *opaque, uint64_t off, const uint8_t *data,
 	(void)off;
 	memcpy(&v, data, len > 4 ? 4 : len);
 	d->stop(d->stop_ctx, (int)((v << 1) | 1) & 0xff,
-		"guest wrote to isa-debug-exit");
+		"guest left through isa-debug-exit");
 }
 
 const struct bus_ops debug_exit_bus_ops = {

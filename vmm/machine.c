@@ -409,6 +409,7 @@ int machine_run(struct machine *m)
 				/* QEMU's behaviour: a clean exit, status 0. */
 				snprintf(why, sizeof(why), "terminating on signal %u",
 					 si.ssi_signo);
+				pr_warn("%s", why);
 				machine_stop(m, 0, why);
 			}
 		}
@@ -419,7 +420,8 @@ int machine_run(struct machine *m)
 	if (sfd >= 0)
 		close(sfd);
 	pvm_quirks_report(&m->pvm);
-	if (m->exit_status)
+	/* isa-debug-exit statuses are the guest's verdict, not our error. */
+	if (m->exit_status && !strstr(m->stop_reason, "isa-debug-exit"))
 		pr_err("%s", m->stop_reason);
 	else
 		pr_info("%s", m->stop_reason);

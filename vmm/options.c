@@ -215,10 +215,11 @@ static int parse_smp(const char *s, struct vm_config *cfg, char *err,
 	if (!n)
 		n = "1";
 	if (parse_uint(n, UINT32_MAX, &v) < 0 || v < 1 || v > VMM_MAX_CPUS) {
+		r = opt_err(err, len,
+			    "-smp: '%s' is not a vCPU count from 1 to %d.",
+			    n, VMM_MAX_CPUS);
 		kv_free(&kv);
-		return opt_err(err, len,
-			       "-smp: '%s' is not a vCPU count from 1 to %d.",
-			       n, VMM_MAX_CPUS);
+		return r;
 	}
 	cfg->ncpus = (unsigned int)v;
 	kv_free(&kv);

@@ -1,1 +1,10 @@
-TEST_GUESTS :=
+# Tiny test guests: assembled with gcc, linked as ELF with a PVH note.
+GUEST_SRCS  := $(wildcard tests/integration/guests/*.S)
+TEST_GUESTS := $(GUEST_SRCS:tests/integration/guests/%.S=$(BUILD)/guests/%.elf)
+
+$(BUILD)/guests/%.o: tests/integration/guests/%.S tests/integration/guests/common.h
+	@mkdir -p $(dir $@)
+	$(CC) -c -nostdlib -ffreestanding -Itests/integration/guests -o $@ $<
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o tests/integration/guests/guest.ld
+	ld -m elf_x86_64 -nostdlib -static -T tests/integration/guests/guest.ld -o $@ $<

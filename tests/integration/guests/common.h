@@ -1,0 +1,46 @@
+/* Shared pieces of the tiny test guests (GNU as, 32-bit PVH entry). */
+#define COM1        0x3f8
+#define DEBUG_EXIT  0xf4
+
+/* PVH entry note: the VMM starts us in 32-bit protected mode here. */
+#define PVH_NOTE(entry)                         \
+	.pushsection .note.Xen, "a";            \
+	.balign 4;                              \
+	.long 4, 4, 18;                         \
+	.asciz "Xen";                           \
+	.long entry;                            \
+	.popsection
+
+	.code32
+	.text
+	.globl _start
+
+/* putc: %al to COM1, polled. Clobbers %edx. */
+#define DEFINE_PUTS                                  \
+putc:	push %eax;                                   \
+1:	mov $COM1 + 5, %dx;                          \
+	in %dx, %al;                                 \
+	test $0x20, %al;                             \
+	jz 1b;                                       \
+	pop %eax;                                    \
+	mov $COM1, %dx;                              \
+	out %al, %dx;                                \
+	ret;                                         \
+/* puts: NUL-terminated string at %esi. */         \
+puts:	lodsb;                                       \
+	test %al, %al;                               \
+	jz 2f;                                       \
+	call putc;                                   \
+	jmp puts;                                    \
+2:	ret
+
+/* Exit through isa-debug-exit with status (code << 1) | 1. */
+#define DEBUG_EXIT_WITH(code)                        \
+	mov $(code), %al;                            \
+	mov $DEBUG_EXIT, %dx;                        \
+	out %al, %dx
+
+/* Reset through the i8042. */
+#define I8042_RESET                                  \
+	mov $0xfe, %al;                              \
+	out %al, $0x64

@@ -1,0 +1,127 @@
+#!/bin/bash
+# Integration tests: the real vmm binary on real KVM with tiny test guests,
+# and every kind of bad user input. Prints one line per test and a closing
+# "N passed, N failed" line; exits non-zero if anything failed.
+set -u
+VMM=$(realpath "$1")
+GUESTS=$(realpath "$2")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok()   { echo "PASS $1"; pass=$((pass + 1)); }
+bad()  { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# run NAME EXPECTED_STATUS STDERR_PATTERN STDOUT_PATTERN -- ARGS...
+run() {
+	local name=$1 want=$2 errpat=$3 outpat=$4
+	shift 5
+	timeout 60 "$VMM" "$@" </dev/null >"$T/out" 2>"$T/err"
+	local st=$?
+	if [ "$st" != "$want" ]; then
+		bad "$name" "status $st, want $want; stderr: $(head -c 300 "$T/err")"
+	elif [ -n "$errpat" ] && ! grep -qE -- "$errpat" "$T/err"; then
+		bad "$name" "stderr lacks /$errpat/: $(head -c 300 "$T/err")"
+	elif [ -n "$outpat" ] && ! grep -qE -- "$outpat" "$T/out"; then
+		bad "$name" "stdout lacks /$outpat/: $(head -c 300 "$T/out")"
+	elif grep -qiE 'AddressSanitizer|runtime error|Segmentation' "$T/err"; then
+		bad "$name" "sanitizer or crash: $(head -c 300 "$T/err")"
+	else
+		ok "$name"
+	fi
+}
+
+DX="-device isa-debug-exit,iobase=0xf4,iosize=4"
+
+# ---- test guests on real KVM -------------------------------------------
+run guest-pio-mmio 33 "" "MMIO ok" -- -kernel "$GUESTS/hello.elf" $DX
+run guest-pio-mmio-smp2 33 "" "MMIO ok" -- -smp 2 -kernel "$GUESTS/hello.elf" $DX
+run guest-pio-mmio-4g 33 "" "MMIO ok" -- -m 4G -kernel "$GUESTS/hello.elf" $DX
+run guest-i8042-reset 0 "" "resetting" -- -kernel "$GUESTS/reset.elf"
+run guest-debug-exit 1 "" "resetting" -- -kernel "$GUESTS/reset.elf" $DX
+run guest-triple-fault 1 "triple fault" "about to triple fault" -- \
+	-kernel "$GUESTS/triple.elf"
+run serial-none 0 "" "" -- -serial none -kernel "$GUESTS/reset.elf"
+if [ ! -s "$T/out" ]; then ok serial-none-is-silent; else bad serial-none-is-silent "output: $(cat "$T/out")"; fi
+run serial-file 0 "" "" -- -serial "file:$T/serial.log" -kernel "$GUESTS/reset.elf"
+if grep -q resetting "$T/serial.log" 2>/dev/null; then ok serial-file-content; else bad serial-file-content "no guest output in the file"; fi
+
+# Console input reaches the guest through the UART.
+out=$(printf 'hello vmmq' | timeout 30 "$VMM" -kernel "$GUESTS/echo.elf" 2>"$T/err")
+st=$?
+if [ $st = 0 ] && echo "$out" | grep -q "HELLO VMMQ"; then ok console-input
+else bad console-input "status $st, output: $out"; fi
+
+# SIGTERM stops a running guest cleanly (status 0, like QEMU).
+"$VMM" -kernel "$GUESTS/echo.elf" </dev/zero >/dev/null 2>"$T/err" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+st=$?
+if [ $st = 0 ] && grep -q "signal 15" "$T/err"; then ok sigterm-clean-exit
+else bad sigterm-clean-exit "status $st: $(cat "$T/err")"; fi
+
+# ---- bad user input: one sentence naming the culprit, non-zero status ----
+head -c 65536 /dev/urandom > "$T/random.bin"
+head -c 100 "$GUESTS/hello.elf" > "$T/truncated.elf"
+head -c 2000000 /dev/zero > "$T/zero.bin"
+run missing-kernel 1 "cannot read kernel '$T/nope'" "" -- -kernel "$T/nope"
+run kernel-is-directory 1 "kernel '$T' is not a regular file" "" -- -kernel "$T"
+run random-kernel 1 "is not a kernel" "" -- -kernel "$T/random.bin"
+run truncated-elf 1 "damaged or not a bootable" "" -- -kernel "$T/truncated.elf"
+python3 - "$GUESTS/hello.elf" "$T" <<'PY'
+import struct, sys
+src, out = sys.argv[1], sys.argv[2]
+b = bytearray(open(src, 'rb').read())
+phoff = struct.unpack_from('<Q', b, 32)[0]
+def with_paddr(paddr, name):
+    c = bytearray(b)
+    struct.pack_into('<Q', c, phoff + 24, paddr)   # p_paddr of PT_LOAD
+    open(f'{out}/{name}', 'wb').write(c)
+with_paddr(512 * 2**20 - 16, 'past-ram.elf')       # crosses the end of RAM
+with_paddr(2**64 - 64, 'wrap.elf')                  # wraps 64 bits
+c = bytearray(b)
+struct.pack_into('<H', c, 56, 0xffff)               # absurd e_phnum
+open(f'{out}/phnum.elf', 'wb').write(c)
+PY
+run elf-past-ram 1 "does not fit in 512 MiB" "" -- -kernel "$T/past-ram.elf"
+run elf-wraps 1 "does not fit" "" -- -kernel "$T/wrap.elf"
+run elf-absurd-phnum 1 "damaged or not a bootable" "" -- -kernel "$T/phnum.elf"
+run missing-initrd 1 "cannot read initrd '$T/nope'" "" -- \
+	-kernel "$GUESTS/reset.elf" -initrd "$T/nope"
+head -c 20M /dev/zero > "$T/big.initrd"
+run initrd-larger-than-ram 1 "initrd '$T/big.initrd'.*larger than guest RAM" "" -- \
+	-m 16M -kernel "$GUESTS/reset.elf" -initrd "$T/big.initrd"
+run m-zero 1 "-m: '0'" "" -- -m 0 -kernel "$GUESTS/reset.elf"
+run m-huge 1 "-m: '99999999G'" "" -- -m 99999999G -kernel "$GUESTS/reset.elf"
+run smp-zero 1 "-smp: '0'" "" -- -smp 0 -kernel "$GUESTS/reset.elf"
+run smp-1000 1 "-smp: '1000'" "" -- -smp 1000 -kernel "$GUESTS/reset.elf"
+run unknown-option 1 "unknown option '-bogus'" "" -- -bogus -kernel "$GUESTS/reset.elf"
+run missing-value 1 "option '-m' needs a value" "" -- -kernel "$GUESTS/reset.elf" -m
+run no-kernel 1 "no kernel given" "" -- -m 1G
+run serial-file-unwritable 1 "-serial: cannot open" "" -- \
+	-serial file:/nonexistent/dir/log -kernel "$GUESTS/reset.elf"
+run help 0 "" "-kernel FILE" -- --help
+run version 0 "" "^vmm [0-9]" -- --version
+
+# No /dev/kvm, or no permission to open it.
+if command -v unshare >/dev/null; then
+	unshare -m sh -c "mount -t tmpfs none /dev && exec $VMM -kernel $GUESTS/reset.elf" \
+		</dev/null >/dev/null 2>"$T/err"
+	st=$?
+	if [ $st = 1 ] && grep -q "/dev/kvm does not exist" "$T/err"; then ok no-dev-kvm
+	else bad no-dev-kvm "status $st: $(cat "$T/err")"; fi
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	cp "$GUESTS/reset.elf" "$T/pub.elf"; chmod 755 "$T"; chmod 644 "$T/pub.elf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$VMM" -kernel "$T/pub.elf" \
+		</dev/null >/dev/null 2>"$T/err"
+	st=$?
+	if [ $st = 1 ] && grep -q "no permission to open /dev/kvm" "$T/err"; then ok kvm-permission
+	else bad kvm-permission "status $st: $(cat "$T/err")"; fi
+fi
+
+echo "integration: $pass passed, $fail failed"
+[ $fail = 0 ]
