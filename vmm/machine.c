@@ -227,13 +227,11 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 		return build_err(err, errlen, r,
 				 "cannot allocate %" PRIu64 " MiB of guest RAM: %s.",
 				 m->cfg->ram_size / MiB, strerror(-r));
-	if ((r = kvm_set_tss_addr(&m->kvm, LAYOUT_TSS)) < 0 ||
-	    (kvm_check_extension(&m->kvm, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
-	     (r = kvm_set_identity_map_addr(&m->kvm, LAYOUT_IDENTITY_MAP)) < 0) ||
-	    (r = kvm_create_irqchip(&m->kvm)) < 0 ||
-	    (r = kvm_create_pit(&m->kvm)) < 0)
-		return build_err(err, errlen, r, "KVM machine setup failed: %s.",
-				 strerror(-r));
+	/*
+	 * Memory slots before the irqchip: once the in-kernel irqchip exists
+	 * a slot update waits for an SRCU grace period (measured: 5-6 ms of
+	 * a 25 ms start-to-exit run on this host).
+	 */
 	for (unsigned int i = 0; i < m->mem.nr_regions; i++) {
 		const struct guestmem_region *reg = &m->mem.regions[i];
 
@@ -243,6 +241,13 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 			return build_err(err, errlen, r,
 					 "KVM refused guest RAM: %s.", strerror(-r));
 	}
+	if ((r = kvm_set_tss_addr(&m->kvm, LAYOUT_TSS)) < 0 ||
+	    (kvm_check_extension(&m->kvm, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
+	     (r = kvm_set_identity_map_addr(&m->kvm, LAYOUT_IDENTITY_MAP)) < 0) ||
+	    (r = kvm_create_irqchip(&m->kvm)) < 0 ||
+	    (r = kvm_create_pit(&m->kvm)) < 0)
+		return build_err(err, errlen, r, "KVM machine setup failed: %s.",
+				 strerror(-r));
 	return 0;
 }
 

@@ -1,0 +1,117 @@
+#!/bin/bash
+# Boot test: the stock Debian kernel under vmm, with -smp 1 and -smp 2.
+#
+# Where KVM is hardware virtualization the guest boots to its /init, which
+# loads the stock virtio modules, prints its marker and one line per check
+# (RAM, CPUs, modules) and leaves with `reboot -f`: the VMM must exit 0.
+#
+# On PVM (kvm_pvm, a software hypervisor: see DEVELOPERS.md) the guest
+# kernel is emulated instruction by instruction and its user space cannot
+# run (its first syscall enters the kernel in user mode and faults), so
+# there the test asserts what the kernel shows before init — memory map,
+# RAM, CPUs, console, ACPI tables — stops at "Run /init", and skips the
+# user-space checks with that reason.
+#
+# Prints one line per assertion and "N passed, N failed[, N skipped]".
+set -u
+VMM=$(realpath "$1")
+GUEST=$(realpath "$2")
+RAM_MB=${BOOT_TEST_RAM_MB:-512}
+LIMIT=${BOOT_TEST_TIMEOUT:-900}
+SMPS=${BOOT_TEST_SMP:-"1 2"}
+T=$(mktemp -d)
+trap 'rm -rf "$T"; [ -n "${pid:-}" ] && kill -9 $pid 2>/dev/null' EXIT
+pass=0 fail=0 skip=0
+
+ok()   { echo "PASS $1"; pass=$((pass + 1)); }
+bad()  { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+skp()  { echo "SKIP $1: $2"; skip=$((skip + 1)); }
+has()  { grep -qE -- "$2" "$1"; }
+
+pvm=0
+[ -d /sys/module/kvm_pvm ] && pvm=1
+
+boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
+	local smp=$1 log=$2 stop_at=$3 start end
+	start=$(date +%s%N)
+	"$VMM" -m ${RAM_MB}M -smp "$smp" -kernel "$GUEST/vmlinuz" \
+		-initrd "$GUEST/initramfs.cpio" -nographic \
+		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=mem,cpus,modules" \
+		</dev/null >"$log" 2>"$log.err" &
+	pid=$!
+	status=124
+	for ((i = 0; i < LIMIT * 2; i++)); do
+		if ! kill -0 $pid 2>/dev/null; then
+			wait $pid; status=$?; break
+		fi
+		if [ -n "$stop_at" ] && grep -q -- "$stop_at" "$log"; then
+			end=$(date +%s%N)
+			kill -TERM $pid; wait $pid; status=$?
+			break
+		fi
+		sleep 0.5
+	done
+	if kill -0 $pid 2>/dev/null; then kill -9 $pid; wait $pid; fi
+	pid=
+	end=${end:-$(date +%s%N)}
+	secs=$(( (end - start) / 1000000000 ))
+}
+
+for smp in $SMPS; do
+	log="$T/boot-smp$smp.log"
+	if [ $pvm = 1 ]; then
+		boot "$smp" "$log" "Run /init as init process"
+	else
+		boot "$smp" "$log" ""
+	fi
+	n="smp$smp"
+	echo "boot $n: status $status after ${secs}s"
+	if [ $status = 124 ]; then
+		bad "$n-boots" "no result within ${LIMIT}s; last lines: $(tail -3 "$log" | tr '\r\n' '  ')"
+		continue
+	fi
+	has "$log" "Linux version 6\." && ok "$n-kernel-starts" ||
+		bad "$n-kernel-starts" "no banner: $(head -c 300 "$log.err")"
+	# Memory map: low RAM, the legacy hole, RAM up to -m.
+	end_hex=$(printf '%016x' $((RAM_MB * 1024 * 1024 - 1)))
+	has "$log" "BIOS-e820: \[mem 0x0000000000100000-0x$end_hex\] usable" &&
+		ok "$n-e820" || bad "$n-e820" "no usable range up to 0x$end_hex"
+	total_k=$(grep -oE 'Memory: [0-9]+K/[0-9]+K' "$log" | sed 's|.*/||; s|K||')
+	if [ -n "$total_k" ] && [ "$total_k" -le $((RAM_MB * 1024)) ] &&
+	   [ "$total_k" -ge $((RAM_MB * 1024 - 4096)) ]; then
+		ok "$n-ram-size"
+	else
+		bad "$n-ram-size" "kernel sees ${total_k:-?}K of ${RAM_MB}M"
+	fi
+	has "$log" "ACPI: Using ACPI \(MADT\) for SMP" && ok "$n-acpi-madt" ||
+		bad "$n-acpi-madt" "MADT not used"
+	has "$log" "smp: Brought up 1 node, $smp CPUs?$" && ok "$n-cpus-online" ||
+		bad "$n-cpus-online" "$(grep 'Brought up' "$log" | tr -d '\r')"
+	has "$log" "printk: console \[ttyS0\] enabled" && ok "$n-console" ||
+		bad "$n-console" "ttyS0 console not enabled"
+	has "$log" "Run /init as init process" && ok "$n-reaches-init" ||
+		bad "$n-reaches-init" "no 'Run /init'"
+	if [ $pvm = 1 ]; then
+		[ $status = 0 ] && ok "$n-sigterm-exit-0" ||
+			bad "$n-sigterm-exit-0" "status $status"
+		for c in init-marker mem cpus modules reboot-exit-0; do
+			skp "$n-$c" "PVM: a stock guest's user space cannot run on this KVM"
+		done
+		continue
+	fi
+	has "$log" "VMM-INIT-OK uptime=" && ok "$n-init-marker" ||
+		bad "$n-init-marker" "no init marker"
+	kb=$(grep -oE 'VMM-CHECK mem result=pass memtotal_kb=[0-9]+' "$log" | sed 's/.*=//')
+	if [ -n "$kb" ] && [ "$kb" -gt $((RAM_MB * 1024 * 8 / 10)) ] &&
+	   [ "$kb" -le $((RAM_MB * 1024)) ]; then ok "$n-mem"
+	else bad "$n-mem" "MemTotal ${kb:-?} kB for ${RAM_MB}M"; fi
+	has "$log" "VMM-CHECK cpus result=pass online=$smp" && ok "$n-cpus" ||
+		bad "$n-cpus" "$(grep 'VMM-CHECK cpus' "$log")"
+	has "$log" "VMM-CHECK modules result=pass" && ok "$n-modules" ||
+		bad "$n-modules" "$(grep 'VMM-CHECK modules' "$log")"
+	[ $status = 0 ] && has "$log" "VMM-CHECKS-DONE" && ok "$n-reboot-exit-0" ||
+		bad "$n-reboot-exit-0" "status $status"
+done
+
+echo "boot: $pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
