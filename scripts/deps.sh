@@ -5,8 +5,8 @@ set -eu
 
 PKGS="gcc make pkg-config liburing-dev libcriterion-dev libjansson-dev
       liblz4-dev zlib1g-dev liblzma-dev libzstd-dev
-      busybox-static cpio kmod zstd xz-utils lz4 gzip bzip2 lzop
-      binutils python3 iproute2 socat"
+      busybox-static cpio
+      binutils python3 time tmux"
 BENCH_PKGS="qemu-system-x86 fio"
 
 missing=""

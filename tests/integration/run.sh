@@ -63,6 +63,32 @@ st=$?
 if [ $st = 0 ] && grep -q "signal 15" "$T/err"; then ok sigterm-clean-exit
 else bad sigterm-clean-exit "status $st: $(cat "$T/err")"; fi
 
+# The interactive console: raw mode, input, Ctrl-A x, terminal restored
+# (also when the guest dies instead of the user quitting).
+if command -v tmux >/dev/null; then
+	for g in echo triple; do
+		tmux kill-session -t vmmtest 2>/dev/null
+		tmux new-session -d -s vmmtest -x 100 -y 10 \
+			"stty -a > $T/tty.before; $VMM -kernel $GUESTS/$g.elf 2>/dev/null; echo EXIT=\$? > $T/tty.status; stty -a > $T/tty.after; sleep 5"
+		sleep 1
+		tmux send-keys -t vmmtest 'abc'
+		sleep 0.3
+		tmux send-keys -t vmmtest C-a x
+		for ((i = 0; i < 20; i++)); do [ -s "$T/tty.after" ] && break; sleep 0.2; done
+		screen=$(tmux capture-pane -t vmmtest -p)
+		tmux kill-session -t vmmtest 2>/dev/null
+		want=0; [ $g = triple ] && want=1
+		if [ "$(cat "$T/tty.status" 2>/dev/null)" = "EXIT=$want" ] &&
+		   cmp -s "$T/tty.before" "$T/tty.after" &&
+		   { [ $g != echo ] || echo "$screen" | grep -q ABC; }; then
+			ok "tty-$g-raw-mode-restored"
+		else
+			bad "tty-$g-raw-mode-restored" "$(cat "$T/tty.status" 2>/dev/null) screen: $screen"
+		fi
+		rm -f "$T"/tty.*
+	done
+fi
+
 # ---- bad user input: one sentence naming the culprit, non-zero status ----
 head -c 65536 /dev/urandom > "$T/random.bin"
 head -c 100 "$GUESTS/hello.elf" > "$T/truncated.elf"
