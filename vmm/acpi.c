@@ -12,6 +12,7 @@
 #include "util/util.h"
 #include "vmm/bootinfo.h"
 #include "vmm/layout.h"
+#include "devices/pci.h"
 
 struct acpi_header {
 	char signature[4];
@@ -135,17 +136,18 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 {
 	uint64_t rsdp_at = LAYOUT_ACPI, xsdt_at = rsdp_at + 64;
 	uint64_t fadt_at = xsdt_at + 64, dsdt_at = fadt_at + 512;
-	uint64_t madt_at = dsdt_at + 64;
+	uint64_t madt_at = dsdt_at + 64, mcfg_at = madt_at + 1024;
+	struct acpi_header *mcfg;
 	size_t madt_len = 44 + ncpus * sizeof(struct madt_lapic) +
 			  sizeof(struct madt_ioapic) + sizeof(struct madt_iso) +
 			  sizeof(struct madt_lapic_nmi);
 	struct acpi_rsdp *rsdp;
 	struct acpi_header *xsdt, *dsdt, *madt;
 	struct acpi_fadt *fadt;
-	uint64_t entries[2] = { fadt_at, madt_at };
+	uint64_t entries[3] = { fadt_at, madt_at, mcfg_at };
 	uint8_t *p;
 
-	if (ncpus == 0 || ncpus > 255 || madt_at + madt_len > LAYOUT_ACPI_END)
+	if (ncpus == 0 || ncpus > 255 || madt_at + madt_len > mcfg_at)
 		return -EINVAL;
 	p = guestmem_ptr(gm, LAYOUT_ACPI, LAYOUT_ACPI_END - LAYOUT_ACPI);
 	if (!p)
@@ -195,6 +197,20 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 		m += sizeof(iso);
 		memcpy(m, &nmi, sizeof(nmi));
 		acpi_header_finish(madt);
+	}
+
+	/* MCFG: the ECAM window of PCI segment 0, bus 0. */
+	mcfg = guestmem_ptr(gm, mcfg_at, 36 + 8 + 16);
+	{
+		uint64_t base = LAYOUT_PCI_ECAM;
+		uint8_t *e = (uint8_t *)mcfg + 44;
+
+		acpi_header_init(mcfg, "MCFG", 36 + 8 + 16, 1);
+		memcpy(e, &base, 8);
+		e[8] = e[9] = 0;        /* segment 0 */
+		e[10] = 0;              /* start bus */
+		e[11] = (PCI_ECAM_SIZE >> 20) - 1;   /* end bus */
+		acpi_header_finish(mcfg);
 	}
 
 	acpi_header_init(xsdt, "XSDT", 36 + sizeof(entries), 1);

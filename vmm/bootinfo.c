@@ -7,6 +7,7 @@
 #include "util/util.h"
 #include "vmm/bootinfo.h"
 #include "vmm/layout.h"
+#include "devices/pci.h"
 
 #ifndef E820_RAM
 #define E820_RAM 1
@@ -31,6 +32,8 @@ unsigned int e820_build(const struct guestmem *gm,
 	if (guestmem_low_end(gm) > LAYOUT_HIGH_MEM)
 		E820_ADD(LAYOUT_HIGH_MEM, guestmem_low_end(gm) - LAYOUT_HIGH_MEM,
 			 E820_RAM);
+	/* The ECAM window must be reserved or Linux will not use it. */
+	E820_ADD(LAYOUT_PCI_ECAM, PCI_ECAM_SIZE, E820_RESERVED);
 	if (gm->nr_regions > 1)
 		E820_ADD(gm->regions[1].gpa, gm->regions[1].size, E820_RAM);
 #undef E820_ADD

@@ -21,7 +21,10 @@
 #define LAYOUT_HIGH_MEM     0x100000ULL /* 1 MiB */
 #define LAYOUT_KERNEL_MIN   0x1000000ULL /* where a relocatable kernel goes */
 
-/* The 32-bit hole. */
+/* The 32-bit hole: PCI BARs, the ECAM window, then the chipset. */
+#define LAYOUT_PCI_MMIO     0xc0000000ULL
+#define LAYOUT_PCI_MMIO_SIZE 0x20000000ULL /* 512 MiB of 32-bit BARs */
+#define LAYOUT_PCI_ECAM     0xe0000000ULL  /* bus 0, 1 MiB */
 #define LAYOUT_IDENTITY_MAP 0xfeffc000ULL /* KVM's EPT identity page */
 #define LAYOUT_TSS          0xfeffd000ULL /* KVM's real-mode TSS, 3 pages */
 #define LAYOUT_IOAPIC       0xfec00000ULL

@@ -274,6 +274,10 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 	    (r = bus_register(&m->pio, CMOS_PORT, 2, &cmos_bus_ops, &m->cmos,
 			      "cmos")) < 0)
 		return build_err(err, errlen, r, "cannot place the legacy devices.");
+	r = pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_PCI_ECAM,
+			 LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);
+	if (r < 0)
+		return build_err(err, errlen, r, "cannot set up the PCI bus.");
 	if (cfg->debug_exit) {
 		r = bus_register(&m->pio, cfg->debug_exit_port,
 				 cfg->debug_exit_size, &debug_exit_bus_ops,

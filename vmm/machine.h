@@ -7,6 +7,7 @@
 
 #include "devices/bus.h"
 #include "devices/legacy.h"
+#include "devices/pci.h"
 #include "devices/serial.h"
 #include "kvm/guestmem.h"
 #include "kvm/kvm.h"
@@ -34,6 +35,7 @@ struct machine {
 	struct i8042 i8042;
 	struct cmos cmos;
 	struct debug_exit debug_exit;
+	struct pci_bus pci;
 	struct console console;
 	struct pvm_quirks pvm;
 	struct boot_kernel kernel;

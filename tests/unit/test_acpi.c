@@ -62,6 +62,16 @@ Test(acpi, tables_checksum_and_link)
 	memcpy(&dsdt_addr, f + 140, 8);
 	table(dsdt_addr, "DSDT");
 	table(madt_addr, "APIC");
+	memcpy(&madt_addr, x + 52, 8);
+	{
+		const uint8_t *mc = table(madt_addr, "MCFG");
+		uint64_t base;
+
+		memcpy(&base, mc + 44, 8);
+		cr_assert_eq(base, LAYOUT_PCI_ECAM);
+		cr_assert_eq(mc[54], 0, "start bus");
+		cr_assert_eq(mc[55], 0, "end bus");
+	}
 }
 
 Test(acpi, madt_lists_every_cpu)

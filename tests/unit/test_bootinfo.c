@@ -29,7 +29,7 @@ Test(bootinfo, e820_small)
 	struct boot_e820_entry t[E820_MAX];
 	unsigned int n = e820_build(&gm, t, E820_MAX);
 
-	cr_assert_eq(n, 3);
+	cr_assert_eq(n, 4);
 	cr_assert_eq(t[0].addr, 0);
 	cr_assert_eq(t[0].size, 0xa0000);
 	cr_assert_eq(t[0].type, 1);
@@ -37,6 +37,8 @@ Test(bootinfo, e820_small)
 	cr_assert_eq(t[1].addr + t[1].size, 0x100000);
 	cr_assert_eq(t[2].addr, 0x100000);
 	cr_assert_eq(t[2].addr + t[2].size, RAM_SIZE);
+	cr_assert_eq(t[3].addr, LAYOUT_PCI_ECAM, "ECAM reserved");
+	cr_assert_eq(t[3].type, 2);
 }
 
 Test(bootinfo, e820_above_4g)
@@ -48,9 +50,9 @@ Test(bootinfo, e820_above_4g)
 
 	guestmem_layout(&big, 6ULL << 30);
 	n = e820_build(&big, t, E820_MAX);
-	cr_assert_eq(n, 4);
+	cr_assert_eq(n, 5);
 	cr_assert_eq(t[2].addr + t[2].size, GUESTMEM_HOLE_START);
-	cr_assert_eq(t[3].addr, 1ULL << 32);
+	cr_assert_eq(t[4].addr, 1ULL << 32);
 	for (unsigned int i = 0; i < n; i++)
 		if (t[i].type == 1)
 			ram_total += t[i].size;
@@ -75,7 +77,7 @@ Test(bootinfo, zero_page_contents)
 	cr_assert_eq(bp->hdr.ramdisk_image, 0x3000000);
 	cr_assert_eq(bp->hdr.ramdisk_size, 12345);
 	cr_assert_eq(bp->acpi_rsdp_addr, 0xe0000);
-	cr_assert_eq(bp->e820_entries, 3);
+	cr_assert_eq(bp->e820_entries, 4);
 	cr_assert_eq(bp->e820_table[2].addr, 0x100000);
 	cr_assert_eq(bp->hdr.boot_flag, 0xaa55);
 	cr_assert(bp->hdr.loadflags & KEEP_SEGMENTS);
@@ -109,7 +111,7 @@ Test(bootinfo, pvh_start_info)
 	cr_assert_eq(si->version, 1);
 	cr_assert_eq(si->cmdline_paddr, LAYOUT_CMDLINE);
 	cr_assert_eq(si->rsdp_paddr, 0xe0000);
-	cr_assert_eq(si->memmap_entries, 3);
+	cr_assert_eq(si->memmap_entries, 4);
 	cr_assert_eq(si->nr_modules, 1);
 	mm = (void *)(ram + si->memmap_paddr);
 	cr_assert_eq(mm[2].addr, 0x100000);
