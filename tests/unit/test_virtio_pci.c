@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MIT
+/* The virtio-pci transport driven by a simulated driver through BAR0 and
+ * config space, with a recording backend and a fake device. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio/virtio_pci.h"
+
+#define RAM (1u << 20)
+static uint8_t *ram;
+static struct guestmem gm;
+static struct virtio_pci vp;
+static struct bus pio, mmio;
+static struct pci_bus pb;
+static uint64_t bar;
+
+static struct {
+	int fired[VIRTIO_PCI_MAX_VECTORS];
+	int updates, intx_level, kicks[4], resets, activations;
+	uint8_t config[8];
+	uint64_t notify_addr[4];
+} rec;
+
+static void cfg_read(void *dev, unsigned int off, uint8_t *d, unsigned int len)
+{
+	memcpy(d, rec.config + off, len);
+}
+
+static void cfg_write(void *dev, unsigned int off, const uint8_t *d, unsigned int len)
+{
+	memcpy(rec.config + off, d, len);
+}
+
+static void q_notify(void *dev, unsigned int q) { rec.kicks[q]++; }
+static void dev_reset(void *dev) { rec.resets++; }
+static void dev_activate(void *dev) { rec.activations++; }
+
+static const struct virtio_dev_ops ops = {
+	.device_id = 5, .class_code = 0x00ff, .features = 1ULL << 2,
+	.num_queues = 3, .max_queue_size = 64, .config_len = 8,
+	.config_read = cfg_read, .config_write = cfg_write,
+	.queue_notify = q_notify, .reset = dev_reset, .activate = dev_activate,
+};
+
+static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { rec.fired[v]++; }
+static void upd(void *c, unsigned int v, uint64_t a, uint32_t d, bool m) { rec.updates++; }
+static void intx(void *c, int l) { rec.intx_level = l; }
+static void moved(void *c, unsigned int q, uint64_t a) { rec.notify_addr[q] = a; }
+
+static const struct virtio_pci_backend be = { fire, upd, intx, moved, NULL };
+
+static uint32_t rd(unsigned int off, unsigned int len)
+{
+	uint8_t d[8] = { 0 };
+	uint32_t v = 0;
+
+	bus_read(&mmio, bar + off, d, len);
+	for (unsigned int i = 0; i < len && i < 4; i++)
+		v |= (uint32_t)d[i] << (8 * i);
+	return v;
+}
+
+static void wr(unsigned int off, uint32_t v, unsigned int len)
+{
+	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	bus_write(&mmio, bar + off, d, len);
+}
+
+static void cfgw16(unsigned int off, uint16_t v)
+{
+	uint8_t d[2] = { v, v >> 8 };
+
+	pci_cfg_write(&pb, vp.pci.slot, 0, off, d, 2);
+}
+
+static void setup(void)
+{
+	memset(&rec, 0, sizeof(rec));
+	ram = calloc(1, RAM);
+	guestmem_init_with_buffer(&gm, ram, RAM);
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	cr_assert_eq(virtio_pci_init(&vp, &ops, NULL, &gm, &be, "vtest"), 0);
+	cr_assert_gt(pci_bus_add_device(&pb, &vp.pci, -1), 0);
+	bar = pci_cfg_get32(&vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
+	cfgw16(PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	rec.resets = 0;
+}
+
+static void teardown(void)
+{
+	free(ram);
+	bus_exit(&pio);
+	bus_exit(&mmio);
+}
+
+TestSuite(vpci, .init = setup, .fini = teardown);
+
+/* Find a vendor capability of @type by walking the list. */
+static int find_cap(uint8_t type)
+{
+	unsigned int p = vp.pci.cfg[PCI_CAPABILITY_LIST];
+
+	for (int n = 0; p && n < 48; n++) {
+		if (vp.pci.cfg[p] == PCI_CAP_ID_VNDR && vp.pci.cfg[p + 3] == type)
+			return p;
+		p = vp.pci.cfg[p + 1];
+	}
+	return -1;
+}
+
+static void negotiate(uint64_t feat)
+{
+	wr(0x14, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
+	wr(0x08, 0, 4);
+	wr(0x0c, (uint32_t)feat, 4);
+	wr(0x08, 1, 4);
+	wr(0x0c, (uint32_t)(feat >> 32), 4);
+	wr(0x14, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+	   VIRTIO_CONFIG_S_FEATURES_OK, 1);
+}
+
+static void setup_queue(unsigned int q, uint64_t base)
+{
+	wr(0x16, q, 2);
+	wr(0x18, 8, 2);
+	wr(0x20, base, 4);
+	wr(0x24, 0, 4);
+	wr(0x28, base + 0x100, 4);
+	wr(0x2c, 0, 4);
+	wr(0x30, base + 0x200, 4);
+	wr(0x34, 0, 4);
+	wr(0x1c, 1, 2);
+}
+
+#define V1 (1ULL << VIRTIO_F_VERSION_1)
+#define OK_STATUS (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
+		   VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
+
+Test(vpci, ids_and_capabilities)
+{
+	int common = find_cap(VIRTIO_PCI_CAP_COMMON_CFG);
+	int notify = find_cap(VIRTIO_PCI_CAP_NOTIFY_CFG);
+
+	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_VENDOR_ID), 0x1af4);
+	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_DEVICE_ID), 0x1045);
+	cr_assert_eq(vp.pci.cfg[PCI_REVISION_ID], 1);
+	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_SUBSYSTEM_ID), 5);
+	cr_assert_geq(common, 0x40);
+	cr_assert_geq(notify, 0x40);
+	cr_assert_geq(find_cap(VIRTIO_PCI_CAP_ISR_CFG), 0x40);
+	cr_assert_geq(find_cap(VIRTIO_PCI_CAP_DEVICE_CFG), 0x40);
+	cr_assert_geq(find_cap(VIRTIO_PCI_CAP_PCI_CFG), 0x40);
+	cr_assert_eq(pci_cfg_get32(&vp.pci, notify + 16), VPCI_NOTIFY_MULT);
+	cr_assert_eq(vp.pci.cfg[vp.msix_cap], PCI_CAP_ID_MSIX);
+	cr_assert_eq(pci_cfg_get16(&vp.pci, vp.msix_cap + 2) & 0x7ff, 3, "4 vectors");
+	cr_assert_eq(rd(0x12, 2), 3, "num_queues");
+	cr_assert_eq(rec.notify_addr[1], bar + VPCI_NOTIFY_OFF + 4,
+		     "one notify address per queue, reported to the backend");
+}
+
+Test(vpci, feature_windows)
+{
+	wr(0x00, 0, 4);
+	cr_assert_eq(rd(0x04, 4), (uint32_t)(ops.features | (1u << 28) | (1u << 29)));
+	wr(0x00, 1, 4);
+	cr_assert_eq(rd(0x04, 4), 1, "VERSION_1 in the second word");
+	wr(0x00, 7, 4);
+	cr_assert_eq(rd(0x04, 4), 0, "beyond the defined words");
+	wr(0x08, 9, 4);
+	wr(0x0c, 0xffffffff, 4);
+	cr_assert_eq(vp.driver_features, 0, "guest window beyond 64 bits ignored");
+}
+
+Test(vpci, features_ok_needs_version_1)
+{
+	negotiate(1ULL << 2);
+	cr_assert_not(rd(0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
+Test(vpci, features_ok_refuses_unoffered)
+{
+	negotiate(V1 | (1ULL << 40));
+	cr_assert_not(rd(0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
+	setup();
+	negotiate(V1 | (1ULL << 2));
+	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
+	/* Features are frozen after FEATURES_OK. */
+	wr(0x08, 0, 4);
+	wr(0x0c, 0, 4);
+	cr_assert(vp.driver_features & (1ULL << 2));
+}
+
+Test(vpci, driver_ok_without_features_ok)
+{
+	wr(0x14, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+	   VIRTIO_CONFIG_S_DRIVER_OK, 1);
+	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert_not(rd(0x14, 1) & VIRTIO_CONFIG_S_DRIVER_OK);
+	cr_assert_eq(rec.activations, 0);
+}
+
+Test(vpci, queue_setup_and_kick)
+{
+	negotiate(V1);
+	setup_queue(1, 0x4000);
+	cr_assert_eq(rd(0x1c, 2), 1);
+	cr_assert_eq(rd(0x1e, 2), 1, "notify off = queue index");
+	wr(0x14, OK_STATUS, 1);
+	cr_assert_eq(rec.activations, 1);
+	wr(VPCI_NOTIFY_OFF + 4, 1, 2);
+	cr_assert_eq(rec.kicks[1], 1, "slow path notify reaches the device");
+	/* A kick to a queue that is not enabled does nothing. */
+	wr(VPCI_NOTIFY_OFF + 8, 2, 2);
+	cr_assert_eq(rec.kicks[2], 0);
+	/* Without bus mastering the device must not touch memory. */
+	cfgw16(PCI_COMMAND, PCI_COMMAND_MEMORY);
+	wr(VPCI_NOTIFY_OFF + 4, 1, 2);
+	cr_assert_eq(rec.kicks[1], 1);
+}
+
+Test(vpci, queue_size_rules)
+{
+	wr(0x16, 0, 2);
+	cr_assert_eq(rd(0x18, 2), 64, "max size offered");
+	wr(0x18, 0, 2);
+	cr_assert_eq(rd(0x18, 2), 64, "size 0 refused");
+	wr(0x18, 12, 2);
+	cr_assert_eq(rd(0x18, 2), 64, "not a power of two");
+	wr(0x18, 128, 2);
+	cr_assert_eq(rd(0x18, 2), 64, "larger than the maximum");
+	wr(0x18, 16, 2);
+	cr_assert_eq(rd(0x18, 2), 16);
+	wr(0x18, 1, 2);
+	cr_assert_eq(rd(0x18, 2), 1);
+}
+
+Test(vpci, queue_fields_frozen_after_driver_ok)
+{
+	negotiate(V1);
+	setup_queue(0, 0x4000);
+	wr(0x14, OK_STATUS, 1);
+	/* The Firecracker bug: size and addresses rewritten while live. */
+	wr(0x16, 0, 2);
+	wr(0x18, 2, 2);
+	wr(0x20, 0xdead0000, 4);
+	wr(0x1c, 0, 2);
+	cr_assert_eq(rd(0x18, 2), 8);
+	cr_assert_eq(rd(0x20, 4), 0x4000);
+	cr_assert_eq(rd(0x1c, 2), 1);
+	cr_assert_eq(vp.queues[0].vq.size, 8);
+	/* Another queue, not enabled before DRIVER_OK, is frozen too. */
+	wr(0x16, 2, 2);
+	wr(0x20, 0x5000, 4);
+	wr(0x1c, 1, 2);
+	cr_assert_eq(rd(0x1c, 2), 0);
+}
+
+Test(vpci, queue_select_out_of_range)
+{
+	wr(0x16, 200, 2);
+	cr_assert_eq(rd(0x18, 2), 0, "nonexistent queue has size 0");
+	wr(0x18, 8, 2);
+	wr(0x1a, 1, 2);
+	wr(0x20, 0x4000, 4);
+	wr(0x1c, 1, 2);
+	cr_assert_eq(rd(0x1a, 2), 0);
+	cr_assert_eq(rd(0x1c, 2), 0);
+	/* Notify for a queue number past the region: ignored. */
+	wr(VPCI_NOTIFY_OFF + 4 * 10, 10, 2);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(rec.kicks[i], 0);
+}
+
+Test(vpci, msix_vector_out_of_range_reads_no_vector)
+{
+	wr(0x10, 3, 2);
+	cr_assert_eq(rd(0x10, 2), 3);
+	wr(0x10, 4, 2);
+	cr_assert_eq(rd(0x10, 2), VIRTIO_MSI_NO_VECTOR);
+	wr(0x10, 0x7fff, 2);
+	cr_assert_eq(rd(0x10, 2), VIRTIO_MSI_NO_VECTOR);
+	wr(0x16, 1, 2);
+	wr(0x1a, 9, 2);
+	cr_assert_eq(rd(0x1a, 2), VIRTIO_MSI_NO_VECTOR);
+	wr(0x1a, 2, 2);
+	cr_assert_eq(rd(0x1a, 2), 2);
+}
+
+Test(vpci, enable_with_rings_outside_ram)
+{
+	negotiate(V1);
+	wr(0x16, 0, 2);
+	wr(0x20, RAM - 16, 4);
+	wr(0x1c, 1, 2);
+	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert_eq(rd(0x1c, 2), 0);
+}
+
+Test(vpci, reset_clears_everything)
+{
+	negotiate(V1);
+	setup_queue(0, 0x4000);
+	wr(0x10, 1, 2);
+	wr(0x14, OK_STATUS, 1);
+	wr(0x14, 0, 1);
+	cr_assert_eq(rd(0x14, 1), 0);
+	cr_assert_eq(rec.resets, 1);
+	cr_assert_eq(vp.driver_features, 0);
+	wr(0x16, 0, 2);
+	cr_assert_eq(rd(0x1c, 2), 0, "queue disabled");
+	cr_assert_eq(rd(0x18, 2), 64, "size back to max");
+	cr_assert_eq(rd(0x20, 4), 0);
+	cr_assert_eq(rd(0x10, 2), VIRTIO_MSI_NO_VECTOR);
+}
+
+Test(vpci, wrong_width_and_read_only_writes)
+{
+	wr(0x12, 99, 2);            /* num_queues is read-only */
+	cr_assert_eq(rd(0x12, 2), 3);
+	wr(0x15, 9, 1);             /* config_generation is read-only */
+	cr_assert_eq(rd(0x15, 1), 0);
+	wr(0x16, 1, 4);             /* queue_select written as a dword */
+	cr_assert_eq(rd(0x16, 2), 0);
+	wr(0x00, 1, 2);             /* feature select as a word */
+	cr_assert_eq(rd(0x00, 4), 0);
+	cr_assert_eq(rd(0x3c, 4), 0, "past the structure");
+}
+
+Test(vpci, device_config_bounds)
+{
+	wr(VPCI_DEVICE_OFF + 2, 0xabcd, 2);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 2, 2), 0xabcd);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 3, 1), 0xab, "odd offset byte");
+	wr(VPCI_DEVICE_OFF + 6, 0x11223344, 4);   /* crosses the end */
+	cr_assert_eq(rec.config[6], 0);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 6, 4), 0);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 100, 4), 0, "past the end");
+}
+
+Test(vpci, msix_delivery_masking_and_pba)
+{
+	unsigned int ctrl = vp.msix_cap + PCI_MSIX_FLAGS;
+	struct vring_avail *avail = (void *)(ram + 0x4100);
+
+	negotiate(V1);
+	setup_queue(0, 0x4000);
+	wr(0x16, 0, 2);
+	wr(0x1a, 1, 2);
+	wr(0x14, OK_STATUS, 1);
+	cfgw16(ctrl, 0x8000);          /* MSI-X on; entries still masked */
+	wr(VPCI_MSIX_OFF + 16 + 0, 0xfee00000, 4);
+	wr(VPCI_MSIX_OFF + 16 + 8, 0x41, 4);
+	avail->flags = 0;
+	virtq_push(&vp.queues[0].vq, 0, 0);
+	virtio_pci_notify_queue(&vp, 0);
+	cr_assert_eq(rec.fired[1], 0, "masked");
+	cr_assert_eq(rd(VPCI_PBA_OFF, 4), 2, "pending bit");
+	wr(VPCI_MSIX_OFF + 16 + 12, 0, 4);   /* unmask */
+	cr_assert_eq(rec.fired[1], 1, "delivered on unmask");
+	cr_assert_eq(rd(VPCI_PBA_OFF, 4), 0);
+	/* Function mask holds everything back too. */
+	cfgw16(ctrl, 0xc000);
+	virtq_push(&vp.queues[0].vq, 0, 0);
+	virtio_pci_notify_queue(&vp, 0);
+	cr_assert_eq(rec.fired[1], 1);
+	cfgw16(ctrl, 0x8000);
+	cr_assert_eq(rec.fired[1], 2);
+	cr_assert_gt(rec.updates, 0, "routes rebuilt on table writes");
+}
+
+Test(vpci, msix_table_hostile_accesses)
+{
+	wr(VPCI_MSIX_OFF + 4 * 16, 0x12345678, 4);   /* past the table */
+	cr_assert_eq(rd(VPCI_MSIX_OFF + 4 * 16, 4), 0);
+	wr(VPCI_MSIX_OFF + 2, 0xffff, 2);            /* unaligned, word */
+	cr_assert_eq(vp.msix[0].addr_lo, 0);
+	wr(VPCI_MSIX_OFF + 1, 0xff, 1);              /* byte */
+	cr_assert_eq(vp.msix[0].addr_lo, 0);
+	{
+		uint8_t q[8] = { 0, 0, 0xe0, 0xfe, 0, 0, 0, 0 };
+
+		bus_write(&mmio, bar + VPCI_MSIX_OFF + 16, q, 8);   /* qword addr */
+		cr_assert_eq(vp.msix[1].addr_lo, 0xfee00000);
+		bus_write(&mmio, bar + VPCI_MSIX_OFF + 16 + 8, q, 8); /* qword data+ctrl */
+		cr_assert_eq(vp.msix[1].data, 0, "qword over data/ctrl refused");
+	}
+	wr(VPCI_MSIX_OFF + 12, 0xffffffff, 4);
+	cr_assert_eq(vp.msix[0].ctrl, 1, "only the mask bit is writable");
+	wr(VPCI_PBA_OFF, 0xffffffff, 4);
+	cr_assert_eq(rd(VPCI_PBA_OFF, 4), 0, "PBA is read-only");
+}
+
+Test(vpci, intx_and_isr_when_msix_off)
+{
+	struct vring_avail *avail = (void *)(ram + 0x4100);
+
+	negotiate(V1);
+	setup_queue(0, 0x4000);
+	wr(0x14, OK_STATUS, 1);
+	avail->flags = 0;
+	virtq_push(&vp.queues[0].vq, 0, 0);
+	virtio_pci_notify_queue(&vp, 0);
+	cr_assert_eq(rec.intx_level, 1);
+	cr_assert_eq(rd(VPCI_ISR_OFF, 1), 1, "queue interrupt");
+	cr_assert_eq(rec.intx_level, 0, "read-to-clear lowers the line");
+	cr_assert_eq(rd(VPCI_ISR_OFF, 1), 0);
+	virtio_pci_notify_config(&vp);
+	cr_assert_eq(rd(VPCI_ISR_OFF, 1), 2, "config interrupt");
+	cr_assert_eq(rd(0x15, 1), 1, "config generation bumped");
+}
+
+Test(vpci, needs_reset_raises_config_interrupt)
+{
+	negotiate(V1);
+	setup_queue(0, 0x4000);
+	wr(0x14, OK_STATUS, 1);
+	virtio_pci_set_needs_reset(&vp, "test");
+	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert_eq(rd(VPCI_ISR_OFF, 1), 2);
+	/* The driver cannot clear NEEDS_RESET except by a reset. */
+	wr(0x14, OK_STATUS, 1);
+	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	wr(VPCI_NOTIFY_OFF, 0, 2);
+	cr_assert_eq(rec.kicks[0], 0, "no service while NEEDS_RESET");
+	wr(0x14, 0, 1);
+	cr_assert_eq(rd(0x14, 1), 0);
+}
+
+Test(vpci, bar_move_reroutes_notify)
+{
+	uint8_t d[4] = { 0, 0, 0, 0xd0 };
+
+	pci_cfg_write(&pb, vp.pci.slot, 0, PCI_BASE_ADDRESS_0, d, 4);
+	cr_assert_eq(rec.notify_addr[2], 0xd0000000 + VPCI_NOTIFY_OFF + 8);
+	cfgw16(PCI_COMMAND, 0);
+	cr_assert_eq(rec.notify_addr[2], 0, "decode off: no notify address");
+}

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "virtio/virtio_pci.h"
+
+#define VIRTIO_PCI_VENDOR     0x1af4
+#define VIRTIO_PCI_DEVICE_BASE 0x1040
+#define MSIX_CTRL_ENABLE      0x8000
+#define MSIX_CTRL_MASKALL     0x4000
+#define MSIX_ENTRY_MASKED     0x1
+
+/* Feature bits the transport itself offers for every device. */
+#define TRANSPORT_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | \
+			    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
+			    (1ULL << VIRTIO_RING_F_EVENT_IDX))
+
+static uint32_t get_le(const uint8_t *p, unsigned int len)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < len; i++)
+		v |= (uint32_t)p[i] << (8 * i);
+	return v;
+}
+
+static void put_le(uint8_t *p, uint32_t v, unsigned int len)
+{
+	for (unsigned int i = 0; i < len; i++)
+		p[i] = v >> (8 * i);
+}
+
+bool virtio_pci_feature(const struct virtio_pci *vp, unsigned int bit)
+{
+	return bit < 64 && (vp->driver_features >> bit) & 1;
+}
+
+static uint16_t msix_ctrl(const struct virtio_pci *vp)
+{
+	return pci_cfg_get16(&vp->pci, vp->msix_cap + PCI_MSIX_FLAGS);
+}
+
+bool virtio_pci_msix_enabled(const struct virtio_pci *vp)
+{
+	return msix_ctrl(vp) & MSIX_CTRL_ENABLE;
+}
+
+static bool msix_masked(const struct virtio_pci *vp, unsigned int vec)
+{
+	return (msix_ctrl(vp) & MSIX_CTRL_MASKALL) ||
+	       (vp->msix[vec].ctrl & MSIX_ENTRY_MASKED);
+}
+
+static uint64_t msix_addr(const struct virtio_pci *vp, unsigned int vec)
+{
+	return (uint64_t)vp->msix[vec].addr_hi << 32 | vp->msix[vec].addr_lo;
+}
+
+/* Raise @vec (MSI-X) or the INTx line with ISR bit @isr_bit. Locked. */
+static void vp_interrupt(struct virtio_pci *vp, uint16_t vec, uint8_t isr_bit)
+{
+	if (!virtio_pci_msix_enabled(vp)) {
+		vp->isr |= isr_bit;
+		if (vp->be.intx)
+			vp->be.intx(vp->be.ctx, 1);
+		return;
+	}
+	if (vec == VIRTIO_MSI_NO_VECTOR || vec >= vp->nvectors)
+		return;
+	if (msix_masked(vp, vec)) {
+		vp->pba |= 1u << vec;
+		return;
+	}
+	if (vp->be.msix_fire)
+		vp->be.msix_fire(vp->be.ctx, vec, msix_addr(vp, vec),
+				 vp->msix[vec].data);
+}
+
+/* Deliver what became deliverable after an unmask. Locked. */
+static void msix_flush_pending(struct virtio_pci *vp)
+{
+	for (unsigned int v = 0; v < vp->nvectors; v++) {
+		if (!(vp->pba & (1u << v)) || msix_masked(vp, v) ||
+		    !virtio_pci_msix_enabled(vp))
+			continue;
+		vp->pba &= ~(1u << v);
+		if (vp->be.msix_fire)
+			vp->be.msix_fire(vp->be.ctx, v, msix_addr(vp, v),
+					 vp->msix[v].data);
+	}
+}
+
+static void msix_update(struct virtio_pci *vp, unsigned int vec)
+{
+	if (vp->be.msix_update)
+		vp->be.msix_update(vp->be.ctx, vec, msix_addr(vp, vec),
+				   vp->msix[vec].data,
+				   msix_masked(vp, vec) || !virtio_pci_msix_enabled(vp));
+}
+
+void virtio_pci_notify_queue(struct virtio_pci *vp, unsigned int q)
+{
+	pthread_mutex_lock(&vp->lock);
+	if (q < vp->ops->num_queues && (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    virtq_should_notify(&vp->queues[q].vq))
+		vp_interrupt(vp, vp->queues[q].msix_vector, 1);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static void vp_config_irq_locked(struct virtio_pci *vp)
+{
+	vp->config_generation++;
+	if (vp->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		vp_interrupt(vp, vp->msix_config, 2);
+}
+
+void virtio_pci_notify_config(struct virtio_pci *vp)
+{
+	pthread_mutex_lock(&vp->lock);
+	vp_config_irq_locked(vp);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static void vp_needs_reset_locked(struct virtio_pci *vp, const char *why)
+{
+	if (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)
+		return;
+	pr_err("%s (pci %02x.0): %s; device needs reset", vp->pci.name,
+	       vp->pci.slot, why);
+	vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	vp_config_irq_locked(vp);
+}
+
+void virtio_pci_set_needs_reset(struct virtio_pci *vp, const char *why)
+{
+	pthread_mutex_lock(&vp->lock);
+	vp_needs_reset_locked(vp, why);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+void virtio_pci_kick(struct virtio_pci *vp, unsigned int q)
+{
+	bool live;
+
+	pthread_mutex_lock(&vp->lock);
+	/* No bus mastering, no DMA: a kick then does nothing. */
+	live = q < vp->ops->num_queues && vp->queues[q].vq.enabled &&
+	       (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
+	       (pci_cfg_get16(&vp->pci, PCI_COMMAND) & PCI_COMMAND_MASTER);
+	pthread_mutex_unlock(&vp->lock);
+	if (live && vp->ops->queue_notify)
+		vp->ops->queue_notify(vp->dev, q);
+}
+
+static void vp_reset_locked(struct virtio_pci *vp)
+{
+	vp->status = 0;
+	vp->driver_features = 0;
+	vp->dfselect = vp->gfselect = 0;
+	vp->queue_select = 0;
+	vp->msix_config = VIRTIO_MSI_NO_VECTOR;
+	vp->isr = 0;
+	if (vp->be.intx)
+		vp->be.intx(vp->be.ctx, 0);
+	for (unsigned int i = 0; i < vp->ops->num_queues; i++) {
+		struct virtio_pci_queue *q = &vp->queues[i];
+
+		virtq_reset(&q->vq, vp->ops->max_queue_size);
+		q->size = vp->ops->max_queue_size;
+		q->msix_vector = VIRTIO_MSI_NO_VECTOR;
+	}
+	if (vp->ops->reset)
+		vp->ops->reset(vp->dev);
+}
+
+static struct virtio_pci_queue *vp_selected(struct virtio_pci *vp)
+{
+	return vp->queue_select < vp->ops->num_queues ?
+	       &vp->queues[vp->queue_select] : NULL;
+}
+
+/* The common configuration structure as the driver would read it now. */
+static void common_snapshot(struct virtio_pci *vp, uint8_t *b)
+{
+	struct virtio_pci_queue *q = vp_selected(vp);
+
+	memset(b, 0, sizeof(struct virtio_pci_common_cfg));
+	put_le(b + 0x00, vp->dfselect, 4);
+	put_le(b + 0x04, vp->dfselect < 2 ?
+	       (uint32_t)(vp->device_features >> (32 * vp->dfselect)) : 0, 4);
+	put_le(b + 0x08, vp->gfselect, 4);
+	put_le(b + 0x0c, vp->gfselect < 2 ?
+	       (uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0, 4);
+	put_le(b + 0x10, vp->msix_config, 2);
+	put_le(b + 0x12, vp->ops->num_queues, 2);
+	b[0x14] = vp->status;
+	b[0x15] = vp->config_generation;
+	put_le(b + 0x16, vp->queue_select, 2);
+	if (!q)
+		return;   /* a queue that does not exist reads as size 0 */
+	put_le(b + 0x18, q->size, 2);
+	put_le(b + 0x1a, q->msix_vector, 2);
+	put_le(b + 0x1c, q->vq.enabled, 2);
+	put_le(b + 0x1e, vp->queue_select, 2);
+	put_le(b + 0x20, (uint32_t)q->vq.desc_gpa, 4);
+	put_le(b + 0x24, (uint32_t)(q->vq.desc_gpa >> 32), 4);
+	put_le(b + 0x28, (uint32_t)q->vq.avail_gpa, 4);
+	put_le(b + 0x2c, (uint32_t)(q->vq.avail_gpa >> 32), 4);
+	put_le(b + 0x30, (uint32_t)q->vq.used_gpa, 4);
+	put_le(b + 0x34, (uint32_t)(q->vq.used_gpa >> 32), 4);
+}
+
+static uint16_t vp_checked_vector(struct virtio_pci *vp, uint16_t v)
+{
+	/* A vector we cannot use reads back as NO_VECTOR (4.1.5.1.2). */
+	return v < vp->nvectors ? v : VIRTIO_MSI_NO_VECTOR;
+}
+
+static void vp_activate_locked(struct virtio_pci *vp)
+{
+	for (unsigned int i = 0; i < vp->ops->num_queues; i++) {
+		struct virtq *vq = &vp->queues[i].vq;
+
+		vq->event_idx = virtio_pci_feature(vp, VIRTIO_RING_F_EVENT_IDX);
+		vq->indirect = virtio_pci_feature(vp, VIRTIO_RING_F_INDIRECT_DESC);
+	}
+}
+
+static void status_write(struct virtio_pci *vp, uint8_t v, bool *activate)
+{
+	uint8_t old = vp->status;
+
+	if (v == 0) {
+		vp_reset_locked(vp);
+		return;
+	}
+	/* Bits are only ever added; NEEDS_RESET is the device's to set. */
+	v = (v | old) & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	v |= old & VIRTIO_CONFIG_S_NEEDS_RESET;
+	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		uint64_t extra = vp->driver_features & ~vp->device_features;
+
+		if (extra || !virtio_pci_feature(vp, VIRTIO_F_VERSION_1)) {
+			pr_warn("%s: driver features %#llx refused (%s)",
+				vp->pci.name,
+				(unsigned long long)vp->driver_features,
+				extra ? "not offered" : "no VERSION_1");
+			v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+		}
+	}
+	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
+		if (!(v & VIRTIO_CONFIG_S_FEATURES_OK)) {
+			vp->status = v & ~VIRTIO_CONFIG_S_DRIVER_OK;
+			vp_needs_reset_locked(vp, "DRIVER_OK without FEATURES_OK");
+			return;
+		}
+		vp_activate_locked(vp);
+		*activate = true;
+	}
+	vp->status = v;
+}
+
+static void queue_enable(struct virtio_pci *vp, struct virtio_pci_queue *q)
+{
+	if (q->vq.enabled)
+		return;
+	q->vq.size = q->size;
+	if (virtq_enable(&q->vq) < 0)
+		vp_needs_reset_locked(vp, "queue enabled with rings outside RAM or misaligned");
+}
+
+static void common_write(struct virtio_pci *vp, unsigned int off,
+			 const uint8_t *data, unsigned int len, bool *activate)
+{
+	struct virtio_pci_queue *q = vp_selected(vp);
+	uint32_t v = get_le(data, len);
+	bool live = vp->status & VIRTIO_CONFIG_S_DRIVER_OK;
+	/* Queue fields are frozen once the queue or the device is live. */
+	bool q_writable = q && !q->vq.enabled && !live;
+	uint64_t *addr = NULL;
+
+	switch (off | len << 8) {
+	case 0x00 | 4 << 8:
+		vp->dfselect = v;
+		return;
+	case 0x08 | 4 << 8:
+		vp->gfselect = v;
+		return;
+	case 0x0c | 4 << 8:
+		if (vp->gfselect >= 2 || (vp->status & VIRTIO_CONFIG_S_FEATURES_OK))
+			return;
+		vp->driver_features &= ~(0xffffffffULL << (32 * vp->gfselect));
+		vp->driver_features |= (uint64_t)v << (32 * vp->gfselect);
+		return;
+	case 0x10 | 2 << 8:
+		vp->msix_config = vp_checked_vector(vp, v);
+		return;
+	case 0x14 | 1 << 8:
+		status_write(vp, v, activate);
+		return;
+	case 0x16 | 2 << 8:
+		vp->queue_select = v;
+		return;
+	case 0x18 | 2 << 8:
+		if (!q_writable)
+			return;
+		if (v == 0 || (v & (v - 1)) || v > vp->ops->max_queue_size) {
+			pr_warn("%s: queue %u size %u refused (max %u)", vp->pci.name,
+				vp->queue_select, v, vp->ops->max_queue_size);
+			return;
+		}
+		q->size = v;
+		return;
+	case 0x1a | 2 << 8:
+		if (q)
+			q->msix_vector = vp_checked_vector(vp, v);
+		return;
+	case 0x1c | 2 << 8:
+		if (q_writable && v == 1)
+			queue_enable(vp, q);
+		return;
+	case 0x20 | 4 << 8: case 0x24 | 4 << 8:
+		if (q_writable)
+			addr = &q->vq.desc_gpa;
+		break;
+	case 0x28 | 4 << 8: case 0x2c | 4 << 8:
+		if (q_writable)
+			addr = &q->vq.avail_gpa;
+		break;
+	case 0x30 | 4 << 8: case 0x34 | 4 << 8:
+		if (q_writable)
+			addr = &q->vq.used_gpa;
+		break;
+	default:
+		/* Read-only fields, and accesses of the wrong width. */
+		pr_debug("%s: common cfg write %#x/%u ignored", vp->pci.name, off, len);
+		return;
+	}
+	if (!addr)
+		return;
+	if (off & 4)
+		*addr = (*addr & 0xffffffffULL) | (uint64_t)v << 32;
+	else
+		*addr = (*addr & ~0xffffffffULL) | v;
+}
+
+static void msix_table_access(struct virtio_pci *vp, uint64_t off,
+			      uint8_t *data, unsigned int len, bool write)
+{
+	unsigned int vec = off / 16, reg = off % 16;
+
+	/* Aligned dwords, or aligned qwords (the address), inside the table. */
+	if (vec >= vp->nvectors || (len != 4 && len != 8) || (off % len) ||
+	    (len == 8 && reg >= 8)) {
+		if (!write)
+			memset(data, 0, len);
+		return;
+	}
+	for (unsigned int i = 0; i < len / 4; i++, reg += 4) {
+		uint32_t *f = reg == 0 ? &vp->msix[vec].addr_lo :
+			      reg == 4 ? &vp->msix[vec].addr_hi :
+			      reg == 8 ? &vp->msix[vec].data : &vp->msix[vec].ctrl;
+
+		if (!write) {
+			put_le(data + 4 * i, *f, 4);
+			continue;
+		}
+		*f = get_le(data + 4 * i, 4);
+		if (reg == 12)
+			*f &= MSIX_ENTRY_MASKED;
+	}
+	if (write) {
+		msix_update(vp, vec);
+		msix_flush_pending(vp);
+	}
+}
+
+static void bar_read(void *opaque, uint64_t off, uint8_t *data,
+		     unsigned int len)
+{
+	struct virtio_pci *vp = opaque;
+	uint8_t snap[64];
+
+	memset(data, 0, len);
+	pthread_mutex_lock(&vp->lock);
+	if (off < VPCI_COMMON_OFF + sizeof(struct virtio_pci_common_cfg)) {
+		common_snapshot(vp, snap);
+		for (unsigned int i = 0; i < len; i++)
+			data[i] = off + i < sizeof(struct virtio_pci_common_cfg) ?
+				  snap[off + i] : 0;
+	} else if (off >= VPCI_ISR_OFF && off < VPCI_ISR_OFF + 4) {
+		/* Reading the ISR acknowledges it and lowers INTx. */
+		if (off == VPCI_ISR_OFF) {
+			data[0] = vp->isr;
+			vp->isr = 0;
+			if (vp->be.intx)
+				vp->be.intx(vp->be.ctx, 0);
+		}
+	} else if (off >= VPCI_DEVICE_OFF &&
+		   off < VPCI_DEVICE_OFF + vp->ops->config_len) {
+		unsigned int o = off - VPCI_DEVICE_OFF;
+
+		if (len <= vp->ops->config_len - o && vp->ops->config_read)
+			vp->ops->config_read(vp->dev, o, data, len);
+	} else if (off >= VPCI_MSIX_OFF && off < VPCI_MSIX_OFF + 16 * vp->nvectors) {
+		msix_table_access(vp, off - VPCI_MSIX_OFF, data, len, false);
+	} else if (off >= VPCI_PBA_OFF && off < VPCI_PBA_OFF + 8) {
+		uint64_t pba = vp->pba;
+
+		for (unsigned int i = 0; i < len && off - VPCI_PBA_OFF + i < 8; i++)
+			data[i] = pba >> (8 * (off - VPCI_PBA_OFF + i));
+	}
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static void bar_write(void *opaque, uint64_t off, const uint8_t *data,
+		      unsigned int len)
+{
+	struct virtio_pci *vp = opaque;
+	bool activate = false;
+	int kick = -1;
+
+	pthread_mutex_lock(&vp->lock);
+	if (off < VPCI_COMMON_OFF + sizeof(struct virtio_pci_common_cfg)) {
+		common_write(vp, off, data, len, &activate);
+	} else if (off >= VPCI_DEVICE_OFF &&
+		   off < VPCI_DEVICE_OFF + vp->ops->config_len) {
+		unsigned int o = off - VPCI_DEVICE_OFF;
+
+		if (len <= vp->ops->config_len - o && vp->ops->config_write)
+			vp->ops->config_write(vp->dev, o, data, len);
+	} else if (off >= VPCI_NOTIFY_OFF &&
+		   off < VPCI_NOTIFY_OFF + VPCI_NOTIFY_MULT * vp->ops->num_queues) {
+		kick = (off - VPCI_NOTIFY_OFF) / VPCI_NOTIFY_MULT;
+	} else if (off >= VPCI_MSIX_OFF && off < VPCI_MSIX_OFF + 16 * vp->nvectors) {
+		msix_table_access(vp, off - VPCI_MSIX_OFF, (uint8_t *)data, len, true);
+	}
+	pthread_mutex_unlock(&vp->lock);
+	/* Device callbacks run unlocked: they take their own locks. */
+	if (activate && vp->ops->activate)
+		vp->ops->activate(vp->dev);
+	if (kick >= 0)
+		virtio_pci_kick(vp, kick);
+}
+
+const struct bus_ops virtio_pci_bar_ops = { bar_read, bar_write };
+
+/* Config-space writes: MSI-X enable and function mask live there. */
+static void vp_cfg_written(struct pci_device *d, unsigned int off,
+			   unsigned int len)
+{
+	struct virtio_pci *vp = d->priv;
+
+	if (off + len <= (unsigned int)vp->msix_cap + PCI_MSIX_FLAGS ||
+	    off >= (unsigned int)vp->msix_cap + PCI_MSIX_FLAGS + 2)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	for (unsigned int v = 0; v < vp->nvectors; v++)
+		msix_update(vp, v);
+	msix_flush_pending(vp);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static void vp_bar_moved(struct pci_device *d, int bar, uint64_t old,
+			 uint64_t new_addr)
+{
+	struct virtio_pci *vp = d->priv;
+
+	if (bar != 0)
+		return;
+	vp->bar_addr = new_addr;
+	for (unsigned int q = 0; q < vp->ops->num_queues; q++)
+		if (vp->be.notify_moved)
+			vp->be.notify_moved(vp->be.ctx, q, new_addr ?
+					    new_addr + VPCI_NOTIFY_OFF +
+					    q * VPCI_NOTIFY_MULT : 0);
+}
+
+static int add_vendor_cap(struct pci_device *d, uint8_t type, uint32_t off,
+			  uint32_t len, const uint8_t *extra, unsigned int elen,
+			  const uint8_t *wmask)
+{
+	uint8_t c[24] = { PCI_CAP_ID_VNDR, 0, (uint8_t)(16 + elen), type, 0 };
+
+	put_le(c + 8, off, 4);
+	put_le(c + 12, len, 4);
+	if (elen)
+		memcpy(c + 16, extra, elen);
+	return pci_device_add_cap(d, c, wmask, 16 + elen);
+}
+
+int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
+		    void *dev, const struct guestmem *gm,
+		    const struct virtio_pci_backend *be, const char *name)
+{
+	struct pci_device *d = &vp->pci;
+	uint8_t mult[4], msix[12] = { PCI_CAP_ID_MSIX }, msix_w[12] = { 0 };
+	uint8_t cfg_w[20];
+	int r;
+
+	if (ops->num_queues == 0 || ops->num_queues > VIRTIO_PCI_MAX_QUEUES ||
+	    ops->max_queue_size == 0 || ops->max_queue_size > VIRTQ_MAX_SIZE ||
+	    (ops->max_queue_size & (ops->max_queue_size - 1)) ||
+	    ops->config_len > VPCI_NOTIFY_OFF - VPCI_DEVICE_OFF)
+		return -EINVAL;
+	memset(vp, 0, sizeof(*vp));
+	pthread_mutex_init(&vp->lock, NULL);
+	vp->ops = ops;
+	vp->dev = dev;
+	vp->gm = gm;
+	if (be)
+		vp->be = *be;
+	vp->device_features = ops->features | TRANSPORT_FEATURES;
+	vp->nvectors = ops->num_queues + 1;
+	for (unsigned int i = 0; i < ops->num_queues; i++)
+		virtq_init(&vp->queues[i].vq, gm, ops->max_queue_size);
+
+	pci_device_init(d, name, VIRTIO_PCI_VENDOR,
+			VIRTIO_PCI_DEVICE_BASE + ops->device_id,
+			ops->class_code << 8 | 1 /* revision 1: modern */,
+			VIRTIO_PCI_VENDOR, ops->device_id);
+	d->cfg[PCI_INTERRUPT_PIN] = 1;   /* INTA# */
+	d->priv = vp;
+	d->cfg_written = vp_cfg_written;
+	d->bar_moved = vp_bar_moved;
+	r = pci_device_set_bar(d, 0, VPCI_BAR_SIZE, false, false,
+			       &virtio_pci_bar_ops, vp);
+	if (r < 0)
+		return r;
+	put_le(mult, VPCI_NOTIFY_MULT, 4);
+	if ((r = add_vendor_cap(d, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON_OFF,
+				sizeof(struct virtio_pci_common_cfg), NULL, 0, NULL)) < 0 ||
+	    (r = add_vendor_cap(d, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY_OFF,
+				VPCI_NOTIFY_MULT * ops->num_queues, mult, 4, NULL)) < 0 ||
+	    (r = add_vendor_cap(d, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR_OFF, 1,
+				NULL, 0, NULL)) < 0 ||
+	    (ops->config_len &&
+	     (r = add_vendor_cap(d, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE_OFF,
+				 ops->config_len, NULL, 0, NULL)) < 0))
+		return r;
+	/*
+	 * The PCI configuration access capability: its bar/offset/length and
+	 * data window are writable; accesses through the window are not
+	 * forwarded yet (Linux does not use it).
+	 */
+	memset(cfg_w, 0, sizeof(cfg_w));
+	cfg_w[4] = 0xff;
+	memset(cfg_w + 8, 0xff, 12);
+	{
+		uint8_t zero[4] = { 0 };
+
+		if ((r = add_vendor_cap(d, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, zero, 4,
+					cfg_w)) < 0)
+			return r;
+	}
+	put_le(msix + 2, vp->nvectors - 1, 2);
+	put_le(msix + 4, VPCI_MSIX_OFF | 0 /* BIR 0 */, 4);
+	put_le(msix + 8, VPCI_PBA_OFF | 0, 4);
+	msix_w[3] = (MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL) >> 8;
+	r = pci_device_add_cap(d, msix, msix_w, sizeof(msix));
+	if (r < 0)
+		return r;
+	vp->msix_cap = r;
+	for (unsigned int v = 0; v < vp->nvectors; v++)
+		vp->msix[v].ctrl = MSIX_ENTRY_MASKED;
+	pthread_mutex_lock(&vp->lock);
+	vp_reset_locked(vp);
+	pthread_mutex_unlock(&vp->lock);
+	return 0;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIRTIO_VIRTIO_PCI_H
+#define VIRTIO_VIRTIO_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+
+#include "devices/pci.h"
+#include "virtio/virtqueue.h"
+
+/*
+ * The virtio-pci modern transport (virtio 1.2, 4.1): the register model of
+ * BAR0 — common configuration, notifications, ISR, device configuration,
+ * MSI-X table and PBA — and the vendor capabilities that describe it.
+ * Delivery of interrupts and kicks is the backend's (KVM irqfd/ioeventfd
+ * in the VMM, a recorder in the unit tests), so this file holds policy
+ * only and every rule in it has a unit test.
+ */
+#define VIRTIO_PCI_MAX_QUEUES  16
+#define VIRTIO_PCI_MAX_VECTORS (VIRTIO_PCI_MAX_QUEUES + 1)
+
+/* BAR0 layout. */
+#define VPCI_COMMON_OFF   0x0000
+#define VPCI_ISR_OFF      0x1000
+#define VPCI_DEVICE_OFF   0x2000
+#define VPCI_NOTIFY_OFF   0x3000
+#define VPCI_MSIX_OFF     0x4000
+#define VPCI_PBA_OFF      0x5000
+#define VPCI_BAR_SIZE     0x8000
+#define VPCI_NOTIFY_MULT  4
+
+struct virtio_pci;
+
+/* What a device (balloon, blk, net) provides to the transport. */
+struct virtio_dev_ops {
+	uint16_t device_id;            /* VIRTIO_ID_* */
+	uint32_t class_code;           /* PCI class << 8 */
+	uint64_t features;             /* offered, besides the transport's */
+	unsigned int num_queues;
+	uint16_t max_queue_size;
+	unsigned int config_len;
+	void (*config_read)(void *dev, unsigned int off, uint8_t *data,
+			    unsigned int len);
+	/* May be NULL: the config space is then read-only. */
+	void (*config_write)(void *dev, unsigned int off, const uint8_t *data,
+			     unsigned int len);
+	/* A queue was kicked (or activated with work in it). */
+	void (*queue_notify)(void *dev, unsigned int q);
+	/* DRIVER_OK reached: the queues are live. */
+	void (*activate)(void *dev);
+	/* The driver reset the device: drop all queue state. */
+	void (*reset)(void *dev);
+};
+
+/* How the transport signals the outside world. */
+struct virtio_pci_backend {
+	/* MSI-X vector @vec must fire (it is enabled and unmasked). */
+	void (*msix_fire)(void *ctx, unsigned int vec, uint64_t addr,
+			  uint32_t data);
+	/* MSI-X vector @vec changed (address, data, mask): reroute. */
+	void (*msix_update)(void *ctx, unsigned int vec, uint64_t addr,
+			    uint32_t data, bool masked);
+	/* INTx level, used when MSI-X is off. */
+	void (*intx)(void *ctx, int level);
+	/* Queue @q's notify address is @addr (0: none); a fast path may
+	 * attach to it. */
+	void (*notify_moved)(void *ctx, unsigned int q, uint64_t addr);
+	void *ctx;
+};
+
+struct msix_entry {
+	uint32_t addr_lo, addr_hi, data, ctrl;
+};
+
+struct virtio_pci_queue {
+	struct virtq vq;
+	uint16_t msix_vector;
+	uint16_t size;                /* as the driver set it */
+};
+
+struct virtio_pci {
+	struct pci_device pci;
+	pthread_mutex_t lock;
+	const struct virtio_dev_ops *ops;
+	void *dev;
+	struct virtio_pci_backend be;
+	const struct guestmem *gm;
+
+	uint64_t device_features;     /* everything we offer */
+	uint64_t driver_features;
+	uint32_t dfselect, gfselect;
+	uint8_t status;
+	uint8_t config_generation;
+	uint8_t isr;
+	uint16_t msix_config;
+	uint16_t queue_select;
+	unsigned int nvectors;
+	struct virtio_pci_queue queues[VIRTIO_PCI_MAX_QUEUES];
+	struct msix_entry msix[VIRTIO_PCI_MAX_VECTORS];
+	uint32_t pba;                 /* pending bits while masked */
+	int msix_cap;                 /* config-space offset of MSI-X cap */
+	uint64_t bar_addr;            /* where BAR0 is mapped, 0: nowhere */
+};
+
+int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
+		    void *dev, const struct guestmem *gm,
+		    const struct virtio_pci_backend *be, const char *name);
+
+/* Device side: interrupt for queue @q if the driver wants one. */
+void virtio_pci_notify_queue(struct virtio_pci *vp, unsigned int q);
+/* Device side: the configuration changed. */
+void virtio_pci_notify_config(struct virtio_pci *vp);
+/* Device side: a guest broke the rules; log, NEEDS_RESET, config irq. */
+void virtio_pci_set_needs_reset(struct virtio_pci *vp, const char *why);
+/* Handle a kick (from the notify MMIO slow path or an ioeventfd). */
+void virtio_pci_kick(struct virtio_pci *vp, unsigned int q);
+bool virtio_pci_feature(const struct virtio_pci *vp, unsigned int bit);
+bool virtio_pci_msix_enabled(const struct virtio_pci *vp);
+
+/* BAR0 accesses (the bus calls these through virtio_pci_bar_ops). */
+extern const struct bus_ops virtio_pci_bar_ops;
+
+#endif
