@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -112,4 +113,38 @@ int guestmem_read(const struct guestmem *gm, uint64_t gpa, void *dst,
 uint64_t guestmem_low_end(const struct guestmem *gm)
 {
 	return gm->regions[0].size;
+}
+
+int guestmem_discard(const struct guestmem *gm, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = guestmem_ptr(gm, gpa, len);
+
+	if (!p || (gpa & 4095) || (len & 4095) || !len)
+		return -EINVAL;
+	if (gm->memfd < 0) {
+		memset(p, 0, len);   /* caller-owned buffer (tests) */
+		return 0;
+	}
+	/*
+	 * Punching a hole frees the memfd's pages; KVM's MMU notifier drops
+	 * the guest's mappings, and the next touch faults in a zero page.
+	 */
+	if (fallocate(gm->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      p - gm->host, len) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t guestmem_gpa_of(const struct guestmem *gm, const void *p)
+{
+	const uint8_t *b = p;
+
+	for (unsigned int i = 0; i < gm->nr_regions; i++) {
+		const struct guestmem_region *r = &gm->regions[i];
+		const uint8_t *start = gm->host + r->offset;
+
+		if (b >= start && (uint64_t)(b - start) < r->size)
+			return r->gpa + (uint64_t)(b - start);
+	}
+	return (uint64_t)-1;
 }

@@ -53,6 +53,14 @@ int guestmem_write(const struct guestmem *gm, uint64_t gpa, const void *src,
 		   uint64_t len);
 int guestmem_read(const struct guestmem *gm, uint64_t gpa, void *dst,
 		  uint64_t len);
+/*
+ * Give [gpa, gpa+len) back to the host (balloon inflation, free page
+ * reporting): the pages read as zero on the guest's next touch. Page
+ * aligned, inside one RAM region; 0 or -EINVAL / -errno.
+ */
+int guestmem_discard(const struct guestmem *gm, uint64_t gpa, uint64_t len);
+/* The guest-physical address of a host pointer inside RAM, or -1. */
+uint64_t guestmem_gpa_of(const struct guestmem *gm, const void *p);
 /* End of RAM below the hole (the "low" RAM size). */
 uint64_t guestmem_low_end(const struct guestmem *gm);
 

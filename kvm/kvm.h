@@ -3,6 +3,7 @@
 #define KVM_KVM_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,5 +53,35 @@ int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
 			const struct kvm_vcpu_events *ev);
 int kvm_vcpu_set_lapic_lint(struct kvm_vcpu *vcpu);
 int kvm_vcpu_translate(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
+
+
+/*
+ * Interrupt routing: the GSI table KVM uses for irqfds and MSIs. KVM
+ * replaces the whole table on every update, so the default irqchip
+ * routes (PIC and IOAPIC pins) are kept here and sent every time.
+ */
+#define KVM_MAX_MSI_ROUTES 256
+#define KVM_FIRST_MSI_GSI  24
+
+struct kvm_irq_router {
+	pthread_mutex_t lock;
+	unsigned int nr_msi;
+	struct {
+		bool used;
+		uint64_t addr;
+		uint32_t data;
+	} msi[KVM_MAX_MSI_ROUTES];
+};
+
+void kvm_irq_router_init(struct kvm_irq_router *r);
+/* Allocate a GSI for an MSI route; returns the GSI or -ENOSPC. */
+int kvm_irq_router_alloc(struct kvm_irq_router *r);
+/* Point @gsi at (addr, data) and push the table to KVM. */
+int kvm_irq_router_set_msi(struct kvm *kvm, struct kvm_irq_router *r,
+			   int gsi, uint64_t addr, uint32_t data);
+int kvm_irqfd(struct kvm *kvm, int fd, uint32_t gsi, bool assign);
+int kvm_ioeventfd(struct kvm *kvm, int fd, uint64_t addr, uint32_t len,
+		  bool pio, bool assign);
+int kvm_signal_msi(struct kvm *kvm, uint64_t addr, uint32_t data);
 
 #endif

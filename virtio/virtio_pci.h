@@ -38,7 +38,7 @@ struct virtio_pci;
 /* What a device (balloon, blk, net) provides to the transport. */
 struct virtio_dev_ops {
 	uint16_t device_id;            /* VIRTIO_ID_* */
-	uint32_t class_code;           /* PCI class << 8 */
+	uint32_t class_code;           /* 24-bit PCI class: base, sub, prog-if */
 	uint64_t features;             /* offered, besides the transport's */
 	unsigned int num_queues;
 	uint16_t max_queue_size;

@@ -37,7 +37,7 @@ static void dev_reset(void *dev) { rec.resets++; }
 static void dev_activate(void *dev) { rec.activations++; }
 
 static const struct virtio_dev_ops ops = {
-	.device_id = 5, .class_code = 0x00ff, .features = 1ULL << 2,
+	.device_id = 5, .class_code = 0x00ff00, .features = 1ULL << 2,
 	.num_queues = 3, .max_queue_size = 64, .config_len = 8,
 	.config_read = cfg_read, .config_write = cfg_write,
 	.queue_notify = q_notify, .reset = dev_reset, .activate = dev_activate,
@@ -148,6 +148,7 @@ Test(vpci, ids_and_capabilities)
 	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_VENDOR_ID), 0x1af4);
 	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_DEVICE_ID), 0x1045);
 	cr_assert_eq(vp.pci.cfg[PCI_REVISION_ID], 1);
+	cr_assert_eq(pci_cfg_get32(&vp.pci, PCI_CLASS_REVISION) >> 8, 0x00ff00);
 	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_SUBSYSTEM_ID), 5);
 	cr_assert_geq(common, 0x40);
 	cr_assert_geq(notify, 0x40);

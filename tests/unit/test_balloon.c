@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio/balloon.h"
+
+#define RAM (4u << 20)
+static uint8_t *ram;
+static struct guestmem gm;
+static struct balloon b;
+static struct bus pio, mmio;
+static struct pci_bus pb;
+static uint64_t bar;
+static int fired[8], actual_calls;
+static uint32_t last_actual;
+
+static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { fired[v]++; }
+static const struct virtio_pci_backend be = { .msix_fire = fire };
+static void on_actual(void *c, uint32_t a) { actual_calls++; last_actual = a; }
+
+static void wr(unsigned int off, uint32_t v, unsigned int len)
+{
+	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	bus_write(&mmio, bar + off, d, len);
+}
+
+static uint32_t rd(unsigned int off, unsigned int len)
+{
+	uint8_t d[4] = { 0 };
+
+	bus_read(&mmio, bar + off, d, len);
+	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+}
+
+/* Queue q's rings at 0x10000 + q * 0x1000; 8 entries. */
+static void q_setup(unsigned int q)
+{
+	uint64_t base = 0x10000 + q * 0x1000;
+
+	wr(0x16, q, 2);
+	wr(0x18, 8, 2);
+	wr(0x1a, q + 1, 2);
+	wr(0x20, base, 4);
+	wr(0x28, base + 0x100, 4);
+	wr(0x30, base + 0x200, 4);
+	wr(0x1c, 1, 2);
+}
+
+static void bring_up(uint64_t features)
+{
+	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
+	uint8_t msix[2] = { 0, 0x80 };
+
+	pci_cfg_write(&pb, b.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
+	pci_cfg_write(&pb, b.vp.pci.slot, 0, b.vp.msix_cap + 2, msix, 2);
+	for (unsigned int v = 0; v < b.vp.nvectors; v++)
+		wr(VPCI_MSIX_OFF + 16 * v + 12, 0, 4);
+	wr(0x14, 3, 1);
+	wr(0x10, 0, 2);   /* config changes on vector 0 */
+	wr(0x08, 0, 4);
+	wr(0x0c, (uint32_t)features, 4);
+	wr(0x08, 1, 4);
+	wr(0x0c, 1, 4);   /* VERSION_1 */
+	wr(0x14, 0xb, 1);
+	for (unsigned int q = 0; q < b.ops.num_queues; q++)
+		q_setup(q);
+	wr(0x14, 0xf, 1);
+	cr_assert_eq(rd(0x14, 1), 0xf);
+}
+
+static void setup(void)
+{
+	struct balloon_opts o = { .deflate_on_oom = true, .free_page_reporting = true };
+
+	memset(fired, 0, sizeof(fired));
+	actual_calls = 0;
+	ram = calloc(1, RAM);
+	guestmem_init_with_buffer(&gm, ram, RAM);
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	cr_assert_eq(balloon_init(&b, &gm, &o, &be), 0);
+	b.actual_changed = on_actual;
+	pci_bus_add_device(&pb, &b.vp.pci, -1);
+	bar = pci_cfg_get32(&b.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
+}
+
+static void teardown(void)
+{
+	free(ram);
+	bus_exit(&pio);
+	bus_exit(&mmio);
+}
+
+TestSuite(balloon, .init = setup, .fini = teardown);
+
+/* Offer one buffer of @len bytes at @gpa (readable unless @in) on @q. */
+static void offer(unsigned int q, uint64_t gpa, uint32_t len, bool in)
+{
+	uint64_t base = 0x10000 + q * 0x1000;
+	struct vring_desc *d = (void *)(ram + base);
+	struct vring_avail *a = (void *)(ram + base + 0x100);
+	uint16_t slot = a->idx % 8;
+
+	d[slot] = (struct vring_desc){ gpa, len, in ? VRING_DESC_F_WRITE : 0, 0 };
+	a->ring[slot] = slot;
+	a->idx++;
+}
+
+static uint16_t used_idx(unsigned int q)
+{
+	return ((struct vring_used *)(ram + 0x10000 + q * 0x1000 + 0x200))->idx;
+}
+
+Test(balloon, features_and_ids)
+{
+	uint8_t cmd[2] = { PCI_COMMAND_MEMORY, 0 };
+
+	pci_cfg_write(&pb, b.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
+	cr_assert_eq(pci_cfg_get16(&b.vp.pci, PCI_DEVICE_ID), 0x1045);
+	cr_assert_eq(pci_cfg_get32(&b.vp.pci, PCI_CLASS_REVISION) >> 8, 0x00ff00);
+	wr(0x00, 0, 4);
+	cr_assert(rd(0x04, 4) & (1u << VIRTIO_BALLOON_F_STATS_VQ));
+	cr_assert(rd(0x04, 4) & (1u << VIRTIO_BALLOON_F_DEFLATE_ON_OOM));
+	cr_assert(rd(0x04, 4) & (1u << VIRTIO_BALLOON_F_REPORTING));
+	cr_assert_eq(rd(0x12, 2), 4, "inflate, deflate, stats, reporting");
+}
+
+Test(balloon, inflate_discards_ram_pages)
+{
+	uint32_t pfns[3] = { 0x100, 0x101, 0x200 };
+
+	bring_up(1u << VIRTIO_BALLOON_F_STATS_VQ);
+	memset(ram + 0x100000, 0xaa, 0x2000);
+	memset(ram + 0x200000, 0xbb, 0x1000);
+	memcpy(ram + 0x30000, pfns, sizeof(pfns));
+	offer(0, 0x30000, sizeof(pfns), false);
+	balloon_queue_notify(&b, 0);
+	cr_assert_eq(used_idx(0), 1);
+	cr_assert_eq(b.discarded_pages, 3);
+	cr_assert_eq(ram[0x100000], 0);
+	cr_assert_eq(ram[0x101fff], 0);
+	cr_assert_eq(ram[0x200000], 0);
+	cr_assert_eq(fired[1], 1, "used-ring interrupt on the inflate vector");
+}
+
+Test(balloon, pfns_outside_ram_refused)
+{
+	uint32_t pfns[4] = { RAM >> 12, 0xfee00, 0xffffffff, 0x10 };
+
+	bring_up(0);
+	memset(ram + 0x10000, 0xcc, 16);   /* pfn 0x10 holds queue 0 rings */
+	memcpy(ram + 0x30000, pfns, sizeof(pfns));
+	offer(0, 0x30000, sizeof(pfns), false);
+	balloon_queue_notify(&b, 0);
+	cr_assert_eq(b.refused_pfns, 3);
+	cr_assert_eq(b.discarded_pages, 1);
+	cr_assert_eq(used_idx(0), 1, "the request still completes");
+}
+
+Test(balloon, partial_pfn_ignored)
+{
+	uint32_t pfn = 0x100;
+
+	bring_up(0);
+	ram[0x100000] = 0x55;
+	memcpy(ram + 0x30000, &pfn, 4);
+	offer(0, 0x30000, 3, false);   /* 3 bytes: not a whole PFN */
+	balloon_queue_notify(&b, 0);
+	cr_assert_eq(b.discarded_pages, 0);
+	cr_assert_eq(ram[0x100000], 0x55);
+}
+
+Test(balloon, malformed_chain_needs_reset)
+{
+	bring_up(0);
+	offer(0, RAM - 2, 16, false);   /* buffer crosses the end of RAM */
+	balloon_queue_notify(&b, 0);
+	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert_eq(b.discarded_pages, 0);
+}
+
+Test(balloon, stats_held_and_parsed)
+{
+	struct virtio_balloon_stat st[12];
+
+	bring_up(1u << VIRTIO_BALLOON_F_STATS_VQ);
+	for (int i = 0; i < 12; i++) {
+		st[i].tag = i == 11 ? 200 : i;   /* 200: a tag we do not know */
+		st[i].val = 1000 + i;
+	}
+	memcpy(ram + 0x30000, st, sizeof(st));
+	offer(2, 0x30000, sizeof(st), false);
+	balloon_queue_notify(&b, 2);
+	cr_assert(b.stats_held);
+	cr_assert_eq(used_idx(2), 0, "held until the next poll");
+	cr_assert_eq(b.stats[VIRTIO_BALLOON_S_MEMFREE], 1004);
+	cr_assert_eq(b.stats[VIRTIO_BALLOON_S_HTLB_PGFAIL], 1009);
+	balloon_request_stats(&b);
+	cr_assert_eq(used_idx(2), 1);
+	cr_assert_not(b.stats_held);
+	cr_assert_eq(fired[3], 1);
+}
+
+Test(balloon, free_page_reporting)
+{
+	bring_up((1u << VIRTIO_BALLOON_F_STATS_VQ) | (1u << VIRTIO_BALLOON_F_REPORTING));
+	memset(ram + 0x300000, 0x77, 0x4000);
+	offer(3, 0x300000, 0x4000, true);
+	balloon_queue_notify(&b, 3);
+	cr_assert_eq(b.discarded_pages, 4);
+	cr_assert_eq(ram[0x303fff], 0);
+	cr_assert_eq(used_idx(3), 1);
+}
+
+Test(balloon, reporting_queue_moves_without_stats)
+{
+	bring_up(1u << VIRTIO_BALLOON_F_REPORTING);
+	cr_assert_eq(b.role[2], BQ_REPORTING, "Linux numbers only used queues");
+}
+
+Test(balloon, config_target_and_actual)
+{
+	bring_up(0);
+	balloon_set_target(&b, 1234);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF, 4), 1234);
+	cr_assert_eq(fired[0], 1, "config interrupt");
+	wr(VPCI_DEVICE_OFF, 99, 4);   /* num_pages is the device's */
+	cr_assert_eq(rd(VPCI_DEVICE_OFF, 4), 1234);
+	wr(VPCI_DEVICE_OFF + 4, 1234, 4);
+	cr_assert_eq(balloon_get_actual(&b), 1234);
+	cr_assert_eq(actual_calls, 1);
+	cr_assert_eq(last_actual, 1234);
+	wr(VPCI_DEVICE_OFF + 4, 5, 2);   /* wrong width: ignored */
+	cr_assert_eq(balloon_get_actual(&b), 1234);
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include <linux/virtio_ids.h>
+
+#include "util/log.h"
+#include "virtio/balloon.h"
+
+#define BALLOON_PAGE 4096ULL
+#define BALLOON_QUEUE_SIZE 256
+
+static void balloon_config_read(void *dev, unsigned int off, uint8_t *data,
+				unsigned int len)
+{
+	struct balloon *b = dev;
+	struct virtio_balloon_config c = { 0 };
+
+	pthread_mutex_lock(&b->lock);
+	c.num_pages = b->num_pages;
+	c.actual = b->actual;
+	pthread_mutex_unlock(&b->lock);
+	/* The transport has already checked off + len <= sizeof(c). */
+	memcpy(data, (uint8_t *)&c + off, len);
+}
+
+static void balloon_config_write(void *dev, unsigned int off,
+				 const uint8_t *data, unsigned int len)
+{
+	struct balloon *b = dev;
+	uint32_t v;
+	bool changed;
+
+	/* Only "actual" is the driver's to write, as a whole dword. */
+	if (off != offsetof(struct virtio_balloon_config, actual) || len != 4)
+		return;
+	memcpy(&v, data, 4);
+	pthread_mutex_lock(&b->lock);
+	changed = v != b->actual;
+	b->actual = v;
+	pthread_mutex_unlock(&b->lock);
+	if (changed && b->actual_changed)
+		b->actual_changed(b->ctx, v);
+}
+
+/* Queue roles follow the features the driver took (Linux numbers only
+ * the queues it uses). */
+static void balloon_activate(void *dev)
+{
+	struct balloon *b = dev;
+	unsigned int q = 2;
+
+	pthread_mutex_lock(&b->lock);
+	b->role[0] = BQ_INFLATE;
+	b->role[1] = BQ_DEFLATE;
+	b->role[2] = b->role[3] = BQ_NONE;
+	if (virtio_pci_feature(&b->vp, VIRTIO_BALLOON_F_STATS_VQ))
+		b->role[q++] = BQ_STATS;
+	if (virtio_pci_feature(&b->vp, VIRTIO_BALLOON_F_REPORTING))
+		b->role[q++] = BQ_REPORTING;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void balloon_reset(void *dev)
+{
+	struct balloon *b = dev;
+
+	/* Called with the transport locked: touch only our own state. */
+	pthread_mutex_lock(&b->lock);
+	b->stats_held = false;
+	b->actual = 0;
+	for (unsigned int i = 0; i < 4; i++)
+		b->role[i] = BQ_NONE;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Discard [gpa, gpa + len) if it is RAM; count what was refused. */
+static void balloon_discard(struct balloon *b, uint64_t gpa, uint64_t len)
+{
+	if (!len)
+		return;
+	if (guestmem_discard(b->gm, gpa, len) < 0) {
+		b->refused_pfns += len / BALLOON_PAGE;
+		pr_warn("balloon: guest named %#llx+%#llx, not RAM: ignored",
+			(unsigned long long)gpa, (unsigned long long)len);
+		return;
+	}
+	b->discarded_pages += len / BALLOON_PAGE;
+}
+
+static void balloon_inflate(struct balloon *b, const struct virtq_chain *c)
+{
+	uint64_t run_start = 0, run_len = 0;
+	size_t off = 0;
+	uint32_t pfn;
+
+	/* The buffer is an array of 32-bit PFNs; runs become one discard. */
+	while (virtq_iov_to_buf(c->iov, c->n_out, off, &pfn, 4) == 4) {
+		uint64_t gpa = (uint64_t)pfn << VIRTIO_BALLOON_PFN_SHIFT;
+
+		off += 4;
+		if (run_len && gpa == run_start + run_len) {
+			run_len += BALLOON_PAGE;
+			continue;
+		}
+		balloon_discard(b, run_start, run_len);
+		run_start = gpa;
+		run_len = BALLOON_PAGE;
+	}
+	balloon_discard(b, run_start, run_len);
+}
+
+static void balloon_report(struct balloon *b, const struct virtq_chain *c)
+{
+	/* Free page reporting lends the free pages themselves, writable. */
+	for (unsigned int i = c->n_out; i < c->n_out + c->n_in; i++) {
+		uint64_t gpa = guestmem_gpa_of(b->gm, c->iov[i].iov_base);
+		uint64_t len = c->iov[i].iov_len;
+
+		if (gpa == (uint64_t)-1 || (gpa & (BALLOON_PAGE - 1)) ||
+		    (len & (BALLOON_PAGE - 1))) {
+			pr_warn("balloon: reported range not page aligned: ignored");
+			continue;
+		}
+		balloon_discard(b, gpa, len);
+	}
+}
+
+static void balloon_take_stats(struct balloon *b, const struct virtq_chain *c)
+{
+	struct virtio_balloon_stat s;
+	size_t off = 0;
+
+	/* Tags we do not know are skipped; the walk ends with the buffer. */
+	while (virtq_iov_to_buf(c->iov, c->n_out, off, &s, sizeof(s)) == sizeof(s)) {
+		off += sizeof(s);
+		if (s.tag < VIRTIO_BALLOON_S_NR) {
+			b->stats[s.tag] = s.val;
+			b->stats_seen[s.tag] = true;
+		}
+	}
+	b->stats_last_update = time(NULL);
+	b->stats_held = true;
+	b->stats_head = c->head;
+}
+
+void balloon_queue_notify(void *dev, unsigned int q)
+{
+	struct balloon *b = dev;
+	struct virtq *vq = &b->vp.queues[q].vq;
+	enum balloon_queue_role role;
+	bool notify = false;
+	int r;
+
+	/*
+	 * The transport lock keeps a concurrent reset (a vCPU writing
+	 * device_status) from pulling the ring away under the walk.
+	 */
+	pthread_mutex_lock(&b->vp.lock);
+	pthread_mutex_lock(&b->lock);
+	role = q < 4 ? b->role[q] : BQ_NONE;
+	while ((r = virtq_pop(vq, &b->chain)) == 1) {
+		switch (role) {
+		case BQ_INFLATE:
+			balloon_inflate(b, &b->chain);
+			break;
+		case BQ_REPORTING:
+			balloon_report(b, &b->chain);
+			break;
+		case BQ_STATS:
+			/* Kept until we want fresh numbers; not returned now. */
+			if (b->stats_held) {
+				virtq_push(vq, b->stats_head, 0);
+				notify = true;
+			}
+			balloon_take_stats(b, &b->chain);
+			continue;
+		default:   /* deflate: nothing to do, the pages return on touch */
+			break;
+		}
+		virtq_push(vq, b->chain.head, 0);
+		notify = true;
+	}
+	pthread_mutex_unlock(&b->lock);
+	pthread_mutex_unlock(&b->vp.lock);
+	if (r < 0)
+		virtio_pci_set_needs_reset(&b->vp, "malformed descriptor chain");
+	if (notify)
+		virtio_pci_notify_queue(&b->vp, q);
+}
+
+void balloon_request_stats(struct balloon *b)
+{
+	int q = -1;
+
+	pthread_mutex_lock(&b->vp.lock);
+	pthread_mutex_lock(&b->lock);
+	for (unsigned int i = 0; i < 4; i++)
+		if (b->role[i] == BQ_STATS)
+			q = i;
+	if (q >= 0 && b->stats_held && b->vp.queues[q].vq.enabled) {
+		virtq_push(&b->vp.queues[q].vq, b->stats_head, 0);
+		b->stats_held = false;
+	} else {
+		q = -1;
+	}
+	pthread_mutex_unlock(&b->lock);
+	pthread_mutex_unlock(&b->vp.lock);
+	if (q >= 0)
+		virtio_pci_notify_queue(&b->vp, q);
+}
+
+void balloon_set_target(struct balloon *b, uint32_t pages)
+{
+	pthread_mutex_lock(&b->lock);
+	b->num_pages = pages;
+	pthread_mutex_unlock(&b->lock);
+	virtio_pci_notify_config(&b->vp);
+}
+
+uint32_t balloon_get_actual(struct balloon *b)
+{
+	uint32_t a;
+
+	pthread_mutex_lock(&b->lock);
+	a = b->actual;
+	pthread_mutex_unlock(&b->lock);
+	return a;
+}
+
+int balloon_init(struct balloon *b, const struct guestmem *gm,
+		 const struct balloon_opts *opts,
+		 const struct virtio_pci_backend *be)
+{
+	uint64_t f = (1ULL << VIRTIO_BALLOON_F_STATS_VQ);
+
+	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->lock, NULL);
+	b->gm = gm;
+	b->opts = *opts;
+	if (opts->deflate_on_oom)
+		f |= 1ULL << VIRTIO_BALLOON_F_DEFLATE_ON_OOM;
+	if (opts->free_page_reporting)
+		f |= 1ULL << VIRTIO_BALLOON_F_REPORTING;
+	b->ops = (struct virtio_dev_ops){
+		.device_id = VIRTIO_ID_BALLOON,
+		.class_code = 0x00ff00,
+		.features = f,
+		.num_queues = 2 + 1 + (opts->free_page_reporting ? 1 : 0),
+		.max_queue_size = BALLOON_QUEUE_SIZE,
+		.config_len = sizeof(struct virtio_balloon_config),
+		.config_read = balloon_config_read,
+		.config_write = balloon_config_write,
+		.queue_notify = balloon_queue_notify,
+		.activate = balloon_activate,
+		.reset = balloon_reset,
+	};
+	for (unsigned int i = 0; i < 4; i++)
+		b->role[i] = BQ_NONE;
+	return virtio_pci_init(&b->vp, &b->ops, b, gm, be, "virtio-balloon");
+}
