@@ -139,7 +139,7 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 	uint64_t madt_at = dsdt_at + 64, mcfg_at = madt_at + 1024;
 	struct acpi_header *mcfg;
 	size_t madt_len = 44 + ncpus * sizeof(struct madt_lapic) +
-			  sizeof(struct madt_ioapic) + sizeof(struct madt_iso) +
+			  sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_iso) +
 			  sizeof(struct madt_lapic_nmi);
 	struct acpi_rsdp *rsdp;
 	struct acpi_header *xsdt, *dsdt, *madt;
@@ -193,6 +193,12 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 		}
 		memcpy(m, &io, sizeof(io));
 		m += sizeof(io);
+		memcpy(m, &iso, sizeof(iso));
+		m += sizeof(iso);
+		/* PCI INTx: level-triggered, active high, on its own ISA line. */
+		iso.source = IRQ_PCI_INTX;
+		iso.gsi = IRQ_PCI_INTX;
+		iso.flags = 0x0d;
 		memcpy(m, &iso, sizeof(iso));
 		m += sizeof(iso);
 		memcpy(m, &nmi, sizeof(nmi));

@@ -32,5 +32,7 @@
 
 /* Legacy ISA interrupt lines. */
 #define IRQ_COM1 4
+/* PCI INTx (MSI-X off): one shared, level-triggered ISA line. */
+#define IRQ_PCI_INTX 11
 
 #endif

@@ -251,6 +251,53 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+static void balloon_tick(void *ctx)
+{
+	balloon_request_stats(ctx);
+}
+
+static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
+{
+	const struct balloon_cfg *bc = &m->cfg->balloon;
+	struct balloon_opts o = {
+		.deflate_on_oom = bc->deflate_on_oom,
+		.free_page_reporting = bc->free_page_reporting,
+		.stats_interval = bc->stats_interval,
+	};
+	struct virtio_pci_backend be;
+	int r;
+
+	m->balloon = calloc(1, sizeof(*m->balloon));
+	if (!m->balloon)
+		return build_err(err, errlen, -ENOMEM, "out of memory.");
+	virtio_kvm_init(&m->balloon_kvm, &m->kvm, &m->router, bc->ioeventfd,
+			bc->irqfd, IRQ_PCI_INTX, &be);
+	r = balloon_init(m->balloon, &m->mem, &o, &be);
+	if (r == 0)
+		r = virtio_kvm_attach(&m->balloon_kvm, &m->balloon->vp);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-balloon-pci: cannot set it up: %s.",
+				 strerror(-r));
+	m->balloon->vp.pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
+	r = pci_bus_add_device(&m->pci, &m->balloon->vp.pci, bc->slot);
+	if (r == -EBUSY)
+		return build_err(err, errlen, r,
+				 "-device virtio-balloon-pci: PCI slot %d is taken.",
+				 bc->slot);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-balloon-pci: no free PCI slot or BAR space.");
+	m->balloon_kvm.tick = balloon_tick;
+	m->balloon_kvm.tick_ctx = m->balloon;
+	if (bc->stats_interval)
+		virtio_kvm_set_tick(&m->balloon_kvm, bc->stats_interval);
+	pr_info("virtio-balloon-pci at 00:%02x.0 (ioeventfd %s, irqfd %s)",
+		m->balloon->vp.pci.slot, bc->ioeventfd ? "on" : "off",
+		bc->irqfd ? "on" : "off");
+	return 0;
+}
+
 static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = m->cfg;
@@ -278,6 +325,8 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 			 LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);
 	if (r < 0)
 		return build_err(err, errlen, r, "cannot set up the PCI bus.");
+	if (cfg->balloon.present && (r = machine_add_balloon(m, err, errlen)) < 0)
+		return r;
 	if (cfg->debug_exit) {
 		r = bus_register(&m->pio, cfg->debug_exit_port,
 				 cfg->debug_exit_size, &debug_exit_bus_ops,
@@ -347,6 +396,7 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 		return build_err(err, errlen, -errno, "eventfd: %s.", strerror(errno));
 	bus_init(&m->pio, "pio");
 	bus_init(&m->mmio, "mmio");
+	kvm_irq_router_init(&m->router);
 	pvm_quirks_init(&m->pvm, cfg->pvm);
 
 	/* Check the user's files before anything touches /dev/kvm. */
@@ -394,6 +444,8 @@ int machine_run(struct machine *m)
 	sigaddset(&set, SIGHUP);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	r = console_start(&m->console);
+	if (r == 0 && m->balloon)
+		r = virtio_kvm_start(&m->balloon_kvm);
 	if (r == 0)
 		r = vcpu_threads_start(m);
 	if (r < 0) {
@@ -425,6 +477,8 @@ int machine_run(struct machine *m)
 	}
 	vcpu_threads_kick(m);
 	vcpu_threads_join(m);
+	if (m->balloon)
+		virtio_kvm_stop(&m->balloon_kvm);
 	console_exit(&m->console);
 	if (sfd >= 0)
 		close(sfd);
@@ -443,6 +497,11 @@ void machine_destroy(struct machine *m)
 		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
 	free(m->vcpus);
 	m->vcpus = NULL;
+	if (m->balloon) {
+		virtio_kvm_stop(&m->balloon_kvm);
+		free(m->balloon);
+		m->balloon = NULL;
+	}
 	m->nr_vcpus = 0;
 	if (m->console.quit_efd >= 0)
 		console_exit(&m->console);

@@ -15,6 +15,8 @@
 #include "vmm/console.h"
 #include "vmm/options.h"
 #include "vmm/pvm.h"
+#include "virtio/balloon.h"
+#include "virtio/virtio_kvm.h"
 
 struct machine;
 
@@ -36,6 +38,9 @@ struct machine {
 	struct cmos cmos;
 	struct debug_exit debug_exit;
 	struct pci_bus pci;
+	struct kvm_irq_router router;
+	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */
+	struct virtio_kvm balloon_kvm;
 	struct console console;
 	struct pvm_quirks pvm;
 	struct boot_kernel kernel;

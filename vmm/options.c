@@ -140,7 +140,8 @@ static const struct opt_desc opt_table[] = {
 	{ "append", "CMDLINE", "kernel command line" },
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: isa-debug-exit[,iobase=0xf4][,iosize=4]" },
+	{ "device", "DRIVER[,OPTS]", "add a device: virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
 	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
 	{ "enable-kvm", NULL, "use KVM (always the case)" },
 	{ "accel", "kvm", "accelerator (only kvm)" },
@@ -271,6 +272,106 @@ static int parse_serial(const char *s, struct vm_config *cfg, char *err,
 	return 0;
 }
 
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* addr=SLOT[.FN] as QEMU spells it: "5", "0x5", "05.0". */
+static int parse_pci_addr(const char *v, int *slot)
+{
+	unsigned long s;
+	char *end;
+
+	errno = 0;
+	s = strtoul(v, &end, 16);
+	if (errno || end == v || (*end && strcmp(end, ".0")) || s == 0 || s > 31)
+		return -EINVAL;
+	*slot = (int)s;
+	return 0;
+}
+
+static int parse_balloon(struct kv_opts *kv, struct vm_config *cfg, char *err,
+			 size_t len)
+{
+	struct balloon_cfg *b = &cfg->balloon;
+	unsigned long long v;
+
+	if (b->present)
+		return opt_err(err, len,
+			       "-device virtio-balloon-pci: only one balloon device is supported.");
+	*b = (struct balloon_cfg){ .present = true, .slot = -1,
+				   .ioeventfd = true, .irqfd = true };
+	for (unsigned int i = 0; i < kv->n; i++) {
+		const char *k = kv->key[i], *val = kv->val[i];
+		int r = 0;
+
+		if (!strcmp(k, "id"))
+			b->id = val;
+		else if (!strcmp(k, "addr"))
+			r = parse_pci_addr(val, &b->slot);
+		else if (!strcmp(k, "deflate-on-oom"))
+			r = parse_bool(val, &b->deflate_on_oom);
+		else if (!strcmp(k, "free-page-reporting"))
+			r = parse_bool(val, &b->free_page_reporting);
+		else if (!strcmp(k, "ioeventfd"))
+			r = parse_bool(val, &b->ioeventfd);
+		else if (!strcmp(k, "irqfd"))
+			r = parse_bool(val, &b->irqfd);
+		else if (!strcmp(k, "guest-stats-polling-interval")) {
+			r = parse_uint(val, 86400, &v);
+			b->stats_interval = (unsigned int)v;
+		} else
+			return opt_err(err, len,
+				       "-device virtio-balloon-pci: unknown property '%s'.", k);
+		if (r < 0)
+			return opt_err(err, len,
+				       "-device virtio-balloon-pci: bad value '%s' for '%s'.",
+				       val, k);
+	}
+	return 0;
+}
+
+static int parse_qmp(const char *s, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	struct kv_opts kv;
+	bool server = false, wait = true;
+	int r = 0;
+
+	if (strncmp(s, "unix:", 5) || kv_parse(s + 5, &kv, true) < 0)
+		return opt_err(err, len,
+			       "-qmp: '%s' is not supported (use unix:PATH,server=on,wait=off).", s);
+	for (unsigned int i = 0; i < kv.n && r == 0; i++) {
+		if (!strcmp(kv.key[i], "server"))
+			r = parse_bool(kv.val[i], &server);
+		else if (!strcmp(kv.key[i], "wait"))
+			r = parse_bool(kv.val[i], &wait);
+		else if (!strcmp(kv.key[i], "nowait"))
+			wait = false;
+		else
+			r = -EINVAL;
+	}
+	if (r == 0 && (!server || wait))
+		r = opt_err(err, len,
+			    "-qmp: only a listening socket that does not wait is supported (server=on,wait=off).");
+	else if (r < 0)
+		r = opt_err(err, len, "-qmp: cannot parse '%s'.", s);
+	/* The path stays in argv; only the parsed copy goes away. */
+	if (r == 0)
+		cfg->qmp_path = s + 5;
+	kv_free(&kv);
+	return r;
+}
+
 static int parse_device(const char *s, struct vm_config *cfg, char *err,
 			size_t len)
 {
@@ -307,6 +408,8 @@ static int parse_device(const char *s, struct vm_config *cfg, char *err,
 				       "-device isa-debug-exit: iobase+iosize is past port 0xffff.");
 		return 0;
 	}
+	if (!strcmp(kv->driver, "virtio-balloon-pci"))
+		return parse_balloon(kv, cfg, err, len);
 	p = kv->driver;
 	return opt_err(err, len, "-device: '%s' is not a device this VMM has.", p);
 }
@@ -376,6 +479,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_serial(val, cfg, err, len);
 		} else if (!strcmp(name, "device")) {
 			r = parse_device(val, cfg, err, len);
+		} else if (!strcmp(name, "qmp")) {
+			r = parse_qmp(val, cfg, err, len);
 		} else if (!strcmp(name, "accel")) {
 			r = parse_choice(name, val, accel_ok, err, len);
 		} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {

@@ -30,6 +30,16 @@ struct kv_opts {
 	const char *val[VMM_MAX_PROPS];
 };
 
+struct balloon_cfg {
+	bool present;
+	const char *id;
+	int slot;                       /* -1: first free */
+	bool deflate_on_oom;
+	bool free_page_reporting;
+	unsigned int stats_interval;    /* seconds */
+	bool ioeventfd, irqfd;          /* fast paths (default on) */
+};
+
 struct vm_config {
 	uint64_t ram_size;
 	unsigned int ncpus;
@@ -43,6 +53,8 @@ struct vm_config {
 	enum tristate pvm;
 	int verbose;
 	bool help, version;
+	struct balloon_cfg balloon;
+	const char *qmp_path;           /* -qmp unix:PATH,server=on,wait=off */
 	unsigned int ndevices;
 	struct kv_opts devices[VMM_MAX_DEVICES];
 };

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIRTIO_VIRTIO_KVM_H
+#define VIRTIO_VIRTIO_KVM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "kvm/kvm.h"
+#include "virtio/virtio_pci.h"
+
+/*
+ * Connects a virtio-pci device to KVM: every MSI-X vector is a GSI route
+ * with an irqfd, every queue's notify address an ioeventfd, and one I/O
+ * thread per device waits on the kicks (and on an optional periodic
+ * timer). With the fast paths off, interrupts go through KVM_SIGNAL_MSI
+ * and kicks arrive as MMIO exits on the notify region: both must give
+ * the same result.
+ */
+struct virtio_kvm {
+	struct kvm *kvm;
+	struct kvm_irq_router *router;
+	struct virtio_pci *vp;
+	bool use_ioeventfd, use_irqfd;
+	bool any_length;                /* KVM_CAP_IOEVENTFD_ANY_LENGTH */
+	int intx_irq;
+	int gsi[VIRTIO_PCI_MAX_VECTORS];
+	int irqfd[VIRTIO_PCI_MAX_VECTORS];
+	int kickfd[VIRTIO_PCI_MAX_QUEUES];
+	uint64_t kick_addr[VIRTIO_PCI_MAX_QUEUES];
+	int epfd, stopfd, timerfd;
+	void (*tick)(void *ctx);        /* periodic work, e.g. stats polls */
+	void *tick_ctx;
+	pthread_t thread;
+	bool started;
+};
+
+/* Fill @be so that @vp's transport talks to KVM through @vk. */
+int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
+		    struct kvm_irq_router *router, bool ioeventfd, bool irqfd,
+		    int intx_irq, struct virtio_pci_backend *be);
+/* After virtio_pci_init(): allocate routes and eventfds for @vp. */
+int virtio_kvm_attach(struct virtio_kvm *vk, struct virtio_pci *vp);
+/* Run @tick every @secs seconds in the I/O thread (0: stop). */
+int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs);
+int virtio_kvm_start(struct virtio_kvm *vk);
+void virtio_kvm_stop(struct virtio_kvm *vk);
+
+#endif
