@@ -19,10 +19,12 @@ static void vk_msix_fire(void *ctx, unsigned int vec, uint64_t addr,
 	uint64_t one = 1;
 
 	if (vk->use_irqfd && vk->irqfd[vec] >= 0) {
+		__atomic_fetch_add(&vk->irqfd_irqs, 1, __ATOMIC_RELAXED);
 		if (write(vk->irqfd[vec], &one, sizeof(one)) < 0)
 			pr_warn("virtio: irqfd write failed: %s", strerror(errno));
 		return;
 	}
+	__atomic_fetch_add(&vk->msi_irqs, 1, __ATOMIC_RELAXED);
 	if (kvm_signal_msi(vk->kvm, addr, data) < 0)
 		pr_debug("virtio: KVM_SIGNAL_MSI to %#llx refused",
 			 (unsigned long long)addr);
@@ -163,8 +165,10 @@ static void *vk_thread(void *arg)
 				continue;
 			}
 			/* A kick: drain the counter, then serve the queue. */
-			if (read(vk->kickfd[tag], &cnt, sizeof(cnt)) > 0)
+			if (read(vk->kickfd[tag], &cnt, sizeof(cnt)) > 0) {
+				vk->eventfd_kicks++;
 				virtio_pci_kick(vk->vp, tag);
+			}
 		}
 	}
 	return NULL;
@@ -185,6 +189,9 @@ void virtio_kvm_stop(struct virtio_kvm *vk)
 	uint64_t one = 1;
 
 	if (vk->started) {
+		pr_info("%s: kicks %lu by ioeventfd, %lu by MMIO exit; interrupts %lu by irqfd, %lu by KVM_SIGNAL_MSI",
+			vk->vp->pci.name, vk->eventfd_kicks, vk->vp->mmio_kicks,
+			vk->irqfd_irqs, vk->msi_irqs);
 		if (write(vk->stopfd, &one, sizeof(one)) < 0)
 			pr_warn("virtio: cannot stop the I/O thread");
 		pthread_join(vk->thread, NULL);

@@ -32,6 +32,8 @@ struct virtio_kvm {
 	void *tick_ctx;
 	pthread_t thread;
 	bool started;
+	/* How work arrived and left, for -v and the integration tests. */
+	unsigned long eventfd_kicks, irqfd_irqs, msi_irqs;
 };
 
 /* Fill @be so that @vp's transport talks to KVM through @vk. */

@@ -435,6 +435,7 @@ static void bar_write(void *opaque, uint64_t off, const uint8_t *data,
 	} else if (off >= VPCI_NOTIFY_OFF &&
 		   off < VPCI_NOTIFY_OFF + VPCI_NOTIFY_MULT * vp->ops->num_queues) {
 		kick = (off - VPCI_NOTIFY_OFF) / VPCI_NOTIFY_MULT;
+		vp->mmio_kicks++;
 	} else if (off >= VPCI_MSIX_OFF && off < VPCI_MSIX_OFF + 16 * vp->nvectors) {
 		msix_table_access(vp, off - VPCI_MSIX_OFF, (uint8_t *)data, len, true);
 	}

@@ -104,6 +104,7 @@ struct virtio_pci {
 	uint32_t pba;                 /* pending bits while masked */
 	int msix_cap;                 /* config-space offset of MSI-X cap */
 	uint64_t bar_addr;            /* where BAR0 is mapped, 0: nowhere */
+	unsigned long mmio_kicks;     /* kicks that came as MMIO exits */
 };
 
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,

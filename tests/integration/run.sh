@@ -42,6 +42,26 @@ run guest-i8042-reset 0 "" "resetting" -- -kernel "$GUESTS/reset.elf"
 run guest-debug-exit 1 "" "resetting" -- -kernel "$GUESTS/reset.elf" $DX
 run guest-triple-fault 1 "triple fault" "about to triple fault" -- \
 	-kernel "$GUESTS/triple.elf"
+# virtio-pci end to end: conf1 enumeration, capabilities, common_cfg,
+# a queue, MSI-X, a kick, the used ring, the page returned to the host —
+# with each combination of the fast paths, which must agree.
+BAL="-device virtio-balloon-pci"
+run virtio-fast-paths 33 "kicks 1 by ioeventfd, 0 by MMIO exit; interrupts 1 by irqfd, 0 by" \
+	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL
+run virtio-slow-paths 33 "kicks 0 by ioeventfd, 1 by MMIO exit; interrupts 0 by irqfd, 1 by" \
+	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,ioeventfd=off,irqfd=off
+run virtio-ioeventfd-only 33 "kicks 1 by ioeventfd, 0 by MMIO exit; interrupts 0 by irqfd, 1 by" \
+	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,irqfd=off
+run virtio-irqfd-only 33 "kicks 0 by ioeventfd, 1 by MMIO exit; interrupts 1 by irqfd, 0 by" \
+	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,ioeventfd=off
+run virtio-slot-addr 33 "virtio-balloon-pci at 00:07.0" "virtio ok" -- \
+	-v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,addr=07.0
+run balloon-twice 1 "only one balloon device" "" -- -kernel "$GUESTS/reset.elf" $BAL $BAL
+run balloon-bad-prop 1 "unknown property 'size'" "" -- -kernel "$GUESTS/reset.elf" $BAL,size=1
+run balloon-bad-bool 1 "bad value 'maybe' for 'ioeventfd'" "" -- \
+	-kernel "$GUESTS/reset.elf" $BAL,ioeventfd=maybe
+run balloon-bad-addr 1 "bad value '40' for 'addr'" "" -- -kernel "$GUESTS/reset.elf" $BAL,addr=40
+
 run serial-none 0 "" "" -- -serial none -kernel "$GUESTS/reset.elf"
 if [ ! -s "$T/out" ]; then ok serial-none-is-silent; else bad serial-none-is-silent "output: $(cat "$T/out")"; fi
 run serial-file 0 "" "" -- -serial "file:$T/serial.log" -kernel "$GUESTS/reset.elf"
