@@ -4,7 +4,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -D_GNU_SOURCE -I. -pthread -MMD -MP
-LDLIBS  += -pthread -llz4 -lz -llzma -lzstd
+LDLIBS  += -pthread -llz4 -lz -llzma -lzstd -ljansson
 BUILD   ?= build
 
 LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c) \
@@ -72,7 +72,7 @@ run: $(VMM) guest
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDLIBS="-fsanitize=address,undefined -pthread -llz4 -lz -llzma -lzstd" vmm build-asan/unit-tests
+	    LDLIBS="-fsanitize=address,undefined -pthread -llz4 -lz -llzma -lzstd -ljansson" vmm build-asan/unit-tests
 	build-asan/unit-tests --jobs 2
 
 bench: $(VMM) $(TEST_GUESTS)

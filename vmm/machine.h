@@ -15,6 +15,7 @@
 #include "vmm/console.h"
 #include "vmm/options.h"
 #include "vmm/pvm.h"
+#include "vmm/qmp.h"
 #include "virtio/balloon.h"
 #include "virtio/virtio_kvm.h"
 
@@ -41,6 +42,8 @@ struct machine {
 	struct kvm_irq_router router;
 	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */
 	struct virtio_kvm balloon_kvm;
+	unsigned int stats_interval;
+	struct qmp *qmp;                  /* NULL without -qmp */
 	struct console console;
 	struct pvm_quirks pvm;
 	struct boot_kernel kernel;

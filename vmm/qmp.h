@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VMM_QMP_H
+#define VMM_QMP_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * The QEMU Machine Protocol on a Unix socket, as QEMU speaks it, so that
+ * qmp-shell, python's qemu.qmp and socat work unchanged: greeting,
+ * capabilities negotiation, commands answered with "return" or "error"
+ * (echoing "id"), and asynchronous events. Command handling is pure
+ * (qmp_dispatch) and talks to the machine only through qmp_ops.
+ */
+struct qmp_ops {
+	uint64_t ram_size;
+	bool has_balloon;
+	const char *balloon_id;         /* -device ...,id=; NULL: anonymous */
+	/* Ask the guest to shrink to @bytes of RAM. */
+	void (*balloon_set)(void *ctx, uint64_t bytes);
+	/* RAM the guest has now, balloon subtracted. */
+	uint64_t (*balloon_actual)(void *ctx);
+	/* Guest stats as QEMU's "guest-stats" object. */
+	json_t *(*balloon_stats)(void *ctx);
+	unsigned int (*stats_interval_get)(void *ctx);
+	int (*stats_interval_set)(void *ctx, unsigned int secs);
+	void (*quit)(void *ctx, const char *reason);
+	void *ctx;
+};
+
+#define QMP_MAX_CLIENTS 8
+#define QMP_MAX_INPUT   65536
+
+struct qmp_client {
+	int fd;
+	bool negotiated;
+	size_t len;
+	char buf[QMP_MAX_INPUT];
+};
+
+struct qmp {
+	struct qmp_ops ops;
+	char *path;
+	int listen_fd, epfd, wake_fd;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;            /* events queue and clients */
+	json_t *pending_events;          /* array */
+	bool stopping;
+	struct qmp_client *clients[QMP_MAX_CLIENTS];
+};
+
+/* The answer to one request from a client (negotiated or not). */
+json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated);
+json_t *qmp_greeting(void);
+json_t *qmp_event(const char *name, json_t *data);
+
+int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops);
+int qmp_start(struct qmp *q);
+/* Queue an event for every negotiated client; safe from any thread. */
+void qmp_emit(struct qmp *q, const char *name, json_t *data);
+void qmp_stop(struct qmp *q);
+
+#endif
