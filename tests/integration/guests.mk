@@ -2,7 +2,7 @@
 GUEST_SRCS  := $(wildcard tests/integration/guests/*.S)
 TEST_GUESTS := $(GUEST_SRCS:tests/integration/guests/%.S=$(BUILD)/guests/%.elf)
 
-$(BUILD)/guests/%.o: tests/integration/guests/%.S tests/integration/guests/common.h
+$(BUILD)/guests/%.o: tests/integration/guests/%.S $(wildcard tests/integration/guests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -c -nostdlib -ffreestanding -Itests/integration/guests -o $@ $<
 

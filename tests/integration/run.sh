@@ -62,6 +62,13 @@ run balloon-bad-bool 1 "bad value 'maybe' for 'ioeventfd'" "" -- \
 	-kernel "$GUESTS/reset.elf" $BAL,ioeventfd=maybe
 run balloon-bad-addr 1 "bad value '40' for 'addr'" "" -- -kernel "$GUESTS/reset.elf" $BAL,addr=40
 
+# QMP end to end with the balloon guest (RSS given back and regained).
+python3 "$(dirname "$0")/qmp_balloon.py" "$VMM" "$GUESTS" > "$T/qmp.out" 2>&1
+grep -E '^(PASS|FAIL|measure)' "$T/qmp.out"
+pass=$((pass + $(grep -c '^PASS' "$T/qmp.out")))
+fail=$((fail + $(grep -c '^FAIL' "$T/qmp.out")))
+grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
+
 run serial-none 0 "" "" -- -serial none -kernel "$GUESTS/reset.elf"
 if [ ! -s "$T/out" ]; then ok serial-none-is-silent; else bad serial-none-is-silent "output: $(cat "$T/out")"; fi
 run serial-file 0 "" "" -- -serial "file:$T/serial.log" -kernel "$GUESTS/reset.elf"
