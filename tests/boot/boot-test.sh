@@ -36,7 +36,8 @@ boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
 	start=$(date +%s%N)
 	"$VMM" -m ${RAM_MB}M -smp "$smp" -kernel "$GUEST/vmlinuz" \
 		-initrd "$GUEST/initramfs.cpio" -nographic \
-		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=mem,cpus,modules" \
+		-device virtio-balloon-pci,id=balloon0 \
+		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=mem,cpus,modules,pci,balloon" \
 		</dev/null >"$log" 2>"$log.err" &
 	pid=$!
 	status=124
@@ -85,16 +86,25 @@ for smp in $SMPS; do
 	fi
 	has "$log" "ACPI: Using ACPI \(MADT\) for SMP" && ok "$n-acpi-madt" ||
 		bad "$n-acpi-madt" "MADT not used"
-	has "$log" "smp: Brought up 1 node, $smp CPUs?$" && ok "$n-cpus-online" ||
+	has "$log" "smp: Brought up 1 node, $smp CPUs?.?$" && ok "$n-cpus-online" ||
 		bad "$n-cpus-online" "$(grep 'Brought up' "$log" | tr -d '\r')"
 	has "$log" "printk: console \[ttyS0\] enabled" && ok "$n-console" ||
 		bad "$n-console" "ttyS0 console not enabled"
+	# PCI as the kernel enumerates it: host bridge, the balloon and its BAR.
+	has "$log" "pci 0000:00:00.0: \[1b36:0008\] type 00 class 0x060000" &&
+		ok "$n-pci-host-bridge" || bad "$n-pci-host-bridge" "not enumerated"
+	has "$log" "pci 0000:00:01.0: \[1af4:1045\] type 00 class 0x00ff00" &&
+		ok "$n-pci-virtio-balloon" || bad "$n-pci-virtio-balloon" "not enumerated"
+	has "$log" "pci 0000:00:01.0: reg 0x10: \[mem 0xc0000000-0xc0007fff\]" &&
+		ok "$n-pci-balloon-bar" || bad "$n-pci-balloon-bar" "$(grep '00:01.0: reg' "$log")"
+	has "$log" "PCI: MMCONFIG for domain 0000 \[bus 00-00\] at \[mem 0xe0000000-0xe00fffff\]" &&
+		ok "$n-pci-ecam" || bad "$n-pci-ecam" "$(grep -i mmconfig "$log" | head -2)"
 	has "$log" "Run /init as init process" && ok "$n-reaches-init" ||
 		bad "$n-reaches-init" "no 'Run /init'"
 	if [ $pvm = 1 ]; then
 		[ $status = 0 ] && ok "$n-sigterm-exit-0" ||
 			bad "$n-sigterm-exit-0" "status $status"
-		for c in init-marker mem cpus modules reboot-exit-0; do
+		for c in init-marker mem cpus modules pci-sysfs balloon-bound reboot-exit-0; do
 			skp "$n-$c" "PVM: a stock guest's user space cannot run on this KVM"
 		done
 		continue
@@ -109,6 +119,10 @@ for smp in $SMPS; do
 		bad "$n-cpus" "$(grep 'VMM-CHECK cpus' "$log")"
 	has "$log" "VMM-CHECK modules result=pass" && ok "$n-modules" ||
 		bad "$n-modules" "$(grep 'VMM-CHECK modules' "$log")"
+	has "$log" "VMM-CHECK pci result=pass" && ok "$n-pci-sysfs" ||
+		bad "$n-pci-sysfs" "$(grep 'VMM-CHECK pci' "$log")"
+	has "$log" "VMM-CHECK balloon result=pass" && ok "$n-balloon-bound" ||
+		bad "$n-balloon-bound" "$(grep 'VMM-CHECK balloon' "$log")"
 	[ $status = 0 ] && has "$log" "VMM-CHECKS-DONE" && ok "$n-reboot-exit-0" ||
 		bad "$n-reboot-exit-0" "status $status"
 done
