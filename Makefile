@@ -78,6 +78,7 @@ asan:
 bench: $(VMM) $(TEST_GUESTS)
 	./scripts/deps.sh --bench
 	./scripts/bench-startup.sh $(VMM) $(BUILD)/guests
+	./scripts/bench-virtio.sh $(VMM) $(BUILD)/guests
 
 clean:
 	rm -rf build build-asan

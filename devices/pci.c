@@ -154,6 +154,8 @@ void pci_cfg_read(struct pci_bus *pb, unsigned int slot, unsigned int fn,
 
 	pthread_mutex_lock(&pb->lock);
 	d = pci_find(pb, slot, fn);
+	if (d && d->cfg_reading && off < PCI_CFG_SPACE)
+		d->cfg_reading(d, off, len);
 	for (unsigned int i = 0; i < len; i++) {
 		if (!d)
 			data[i] = 0xff;          /* no device: master abort */

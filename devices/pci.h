@@ -43,6 +43,9 @@ struct pci_device {
 	uint8_t next_cap;               /* where the next capability goes */
 	struct pci_bus *bus;
 	unsigned int slot;
+	/* Called before a config read, to refresh bytes computed on demand. */
+	void (*cfg_reading)(struct pci_device *d, unsigned int off,
+			    unsigned int len);
 	/* Called after a config write the device may care about. */
 	void (*cfg_written)(struct pci_device *d, unsigned int off,
 			    unsigned int len);

@@ -449,12 +449,47 @@ static void bar_write(void *opaque, uint64_t off, const uint8_t *data,
 
 const struct bus_ops virtio_pci_bar_ops = { bar_read, bar_write };
 
+/*
+ * The PCI configuration access capability: a window in config space onto
+ * BAR0 at cap.offset, cap.length bytes wide (1, 2 or 4, aligned). Called
+ * with the PCI bus locked; the BAR handlers take the transport lock.
+ */
+static bool cfg_window(struct virtio_pci *vp, unsigned int off,
+		       unsigned int len, uint32_t *bar_off, uint32_t *width)
+{
+	const uint8_t *c = vp->pci.cfg + vp->cfg_cap;
+	unsigned int data = vp->cfg_cap + 16;
+
+	if (off + len <= data || off >= data + 4)
+		return false;
+	*bar_off = get_le(c + 8, 4);
+	*width = get_le(c + 12, 4);
+	/* Only BAR0 exists; refuse odd widths, misalignment, overruns. */
+	return c[4] == 0 && (*width == 1 || *width == 2 || *width == 4) &&
+	       !(*bar_off % *width) && *bar_off <= VPCI_BAR_SIZE - *width;
+}
+
+static void vp_cfg_reading(struct pci_device *d, unsigned int off,
+			   unsigned int len)
+{
+	struct virtio_pci *vp = d->priv;
+	uint32_t bar_off, width;
+
+	if (cfg_window(vp, off, len, &bar_off, &width)) {
+		memset(d->cfg + vp->cfg_cap + 16, 0, 4);
+		bar_read(vp, bar_off, d->cfg + vp->cfg_cap + 16, width);
+	}
+}
+
 /* Config-space writes: MSI-X enable and function mask live there. */
 static void vp_cfg_written(struct pci_device *d, unsigned int off,
 			   unsigned int len)
 {
 	struct virtio_pci *vp = d->priv;
+	uint32_t bar_off, width;
 
+	if (cfg_window(vp, off, len, &bar_off, &width))
+		bar_write(vp, bar_off, d->cfg + vp->cfg_cap + 16, width);
 	if (off + len <= (unsigned int)vp->msix_cap + PCI_MSIX_FLAGS ||
 	    off >= (unsigned int)vp->msix_cap + PCI_MSIX_FLAGS + 2)
 		return;
@@ -526,6 +561,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 	d->cfg[PCI_INTERRUPT_PIN] = 1;   /* INTA# */
 	d->priv = vp;
 	d->cfg_written = vp_cfg_written;
+	d->cfg_reading = vp_cfg_reading;
 	d->bar_moved = vp_bar_moved;
 	r = pci_device_set_bar(d, 0, VPCI_BAR_SIZE, false, false,
 			       &virtio_pci_bar_ops, vp);
@@ -542,11 +578,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 	     (r = add_vendor_cap(d, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE_OFF,
 				 ops->config_len, NULL, 0, NULL)) < 0))
 		return r;
-	/*
-	 * The PCI configuration access capability: its bar/offset/length and
-	 * data window are writable; accesses through the window are not
-	 * forwarded yet (Linux does not use it).
-	 */
+	/* The PCI configuration access capability (see cfg_window()). */
 	memset(cfg_w, 0, sizeof(cfg_w));
 	cfg_w[4] = 0xff;
 	memset(cfg_w + 8, 0xff, 12);
@@ -556,6 +588,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 		if ((r = add_vendor_cap(d, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, zero, 4,
 					cfg_w)) < 0)
 			return r;
+		vp->cfg_cap = r;
 	}
 	put_le(msix + 2, vp->nvectors - 1, 2);
 	put_le(msix + 4, VPCI_MSIX_OFF | 0 /* BIR 0 */, 4);

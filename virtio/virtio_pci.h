@@ -103,6 +103,7 @@ struct virtio_pci {
 	struct msix_entry msix[VIRTIO_PCI_MAX_VECTORS];
 	uint32_t pba;                 /* pending bits while masked */
 	int msix_cap;                 /* config-space offset of MSI-X cap */
+	int cfg_cap;                  /* offset of the PCI cfg access cap */
 	uint64_t bar_addr;            /* where BAR0 is mapped, 0: nowhere */
 	unsigned long mmio_kicks;     /* kicks that came as MMIO exits */
 };

@@ -440,3 +440,43 @@ Test(vpci, bar_move_reroutes_notify)
 	cfgw16(PCI_COMMAND, 0);
 	cr_assert_eq(rec.notify_addr[2], 0, "decode off: no notify address");
 }
+
+Test(vpci, pci_cfg_access_window)
+{
+	int cap = find_cap(VIRTIO_PCI_CAP_PCI_CFG);
+	uint8_t d[4];
+
+	cr_assert_gt(cap, 0);
+	/* Read num_queues (common cfg 0x12, 2 bytes) through the window. */
+	d[0] = 0;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 4, d, 1);       /* BAR 0 */
+	d[0] = 0x12; d[1] = d[2] = d[3] = 0;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 8, d, 4);       /* offset */
+	d[0] = 2;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 12, d, 4);      /* length */
+	pci_cfg_read(&pb, vp.pci.slot, 0, cap + 16, d, 4);
+	cr_assert_eq(d[0] | d[1] << 8, 3);
+	/* Write queue_select = 2 through it. */
+	d[0] = 0x16;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 8, d, 4);
+	d[0] = 2; d[1] = 0;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 16, d, 2);
+	cr_assert_eq(rd(0x16, 2), 2);
+	/* Hostile windows: odd width, misaligned, past the BAR, other BAR. */
+	d[0] = 3; d[1] = d[2] = d[3] = 0;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 12, d, 4);
+	pci_cfg_read(&pb, vp.pci.slot, 0, cap + 16, d, 4);
+	d[0] = 4;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 12, d, 4);
+	d[0] = 0x13;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 8, d, 4);
+	d[0] = 0xff;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 16, d, 4);
+	d[0] = 0xfe; d[1] = 0xff; d[2] = 0; d[3] = 0;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 8, d, 4);
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 16, d, 4);
+	d[0] = 3;
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 4, d, 1);
+	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 16, d, 4);
+	cr_assert_eq(rd(0x16, 2), 2, "nothing went through");
+}
