@@ -11,6 +11,7 @@
 
 #include "util/util.h"
 #include "vmm/bootinfo.h"
+#include "vmm/aml.h"
 #include "vmm/layout.h"
 #include "devices/pci.h"
 
@@ -136,7 +137,8 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 {
 	uint64_t rsdp_at = LAYOUT_ACPI, xsdt_at = rsdp_at + 64;
 	uint64_t fadt_at = xsdt_at + 64, dsdt_at = fadt_at + 512;
-	uint64_t madt_at = dsdt_at + 64, mcfg_at = madt_at + 1024;
+	uint64_t madt_at = dsdt_at + 1024 + 64, mcfg_at = madt_at + 1024;
+	struct aml aml = { 0 };
 	struct acpi_header *mcfg;
 	size_t madt_len = 44 + ncpus * sizeof(struct madt_lapic) +
 			  sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_iso) +
@@ -156,11 +158,15 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 	rsdp = guestmem_ptr(gm, rsdp_at, sizeof(*rsdp));
 	xsdt = guestmem_ptr(gm, xsdt_at, 36 + sizeof(entries));
 	fadt = guestmem_ptr(gm, fadt_at, sizeof(*fadt));
-	dsdt = guestmem_ptr(gm, dsdt_at, 36);
+	aml_pci_root(&aml, LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);
+	if (aml.overflow)
+		return -E2BIG;
+	dsdt = guestmem_ptr(gm, dsdt_at, 36 + aml.len);
 	madt = guestmem_ptr(gm, madt_at, madt_len);
 
-	/* DSDT: no AML yet; the PCI root is found by legacy probing. */
-	acpi_header_init(dsdt, "DSDT", 36, 2);
+	/* DSDT: the PCI root bridge, so that Linux scans bus 0. */
+	acpi_header_init(dsdt, "DSDT", 36 + aml.len, 2);
+	memcpy((uint8_t *)dsdt + 36, aml.buf, aml.len);
 	acpi_header_finish(dsdt);
 
 	acpi_header_init(&fadt->h, "FACP", sizeof(*fadt), 6);

@@ -122,3 +122,25 @@ Test(acpi, refuses_bad_cpu_counts)
 	cr_assert_lt(acpi_build(&gm, 1000, &rsdp), 0);
 	cr_assert_eq(acpi_build(&gm, 64, &rsdp), 0);
 }
+
+Test(acpi, dsdt_declares_the_pci_root)
+{
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c,
+				       0x41, 0xd0, 0x0a, 0x08 };   /* PNP0A08 */
+	uint64_t rsdp, xsdt, fadt, dsdt;
+	uint32_t len;
+	bool found = false;
+
+	cr_assert_eq(acpi_build(&gm, 1, &rsdp), 0);
+	memcpy(&xsdt, ram + rsdp + 24, 8);
+	memcpy(&fadt, ram + xsdt + 36, 8);
+	memcpy(&dsdt, ram + fadt + 140, 8);
+	table(dsdt, "DSDT");
+	memcpy(&len, ram + dsdt + 4, 4);
+	cr_assert_gt(len, 100);
+	cr_assert_not_null(memmem(ram + dsdt, len, "PCI0", 4));
+	found = memmem(ram + dsdt, len, hid, sizeof(hid)) != NULL;
+	cr_assert(found, "_HID PNP0A08");
+	/* The memory window of the root bridge is the BAR window. */
+	cr_assert_not_null(memmem(ram + dsdt, len, "\x00\x00\x00\xc0\xff\xff\xff\xdf", 8));
+}
