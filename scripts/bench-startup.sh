@@ -57,3 +57,12 @@ if [ -n "$QEMU" ]; then
 else
 	echo "qemu:  not installed (scripts/deps.sh --bench installs it)"
 fi
+
+# CPU time and the kernel's own clock, where perf works.
+if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
+	echo "perf stat -r $N (task-clock = CPU the VMM used; elapsed = wall):"
+	perf stat -r "$N" "$VMM" -m 128M -kernel "$ELF" $DX </dev/null 2>&1 >/dev/null |
+		grep -E 'task-clock|elapsed' | sed 's/^/  vmm  /'
+	[ -n "$QEMU" ] && perf stat -r "$N" "${Q[@]}" </dev/null 2>&1 >/dev/null |
+		grep -E 'task-clock|elapsed' | sed 's/^/  qemu /'
+fi
