@@ -3,23 +3,12 @@
 #include <string.h>
 
 #include "devices/pci.h"
+#include "util/le.h"
 #include "util/log.h"
 
 #define PCI_CONF1_ENABLE 0x80000000u
 /* No x86 CPU decodes physical addresses at or above 2^52. */
 #define PCI_MAX_PHYS_ADDR (1ULL << 52)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
 
 void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_rev, uint16_t sub_vendor,
@@ -27,17 +16,17 @@ void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor,
 {
 	memset(d, 0, sizeof(*d));
 	d->name = name;
-	put16(d->cfg + PCI_VENDOR_ID, vendor);
-	put16(d->cfg + PCI_DEVICE_ID, device);
-	put32(d->cfg + PCI_CLASS_REVISION, class_rev);
-	put16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, sub_vendor);
-	put16(d->cfg + PCI_SUBSYSTEM_ID, sub_device);
+	put_le16(d->cfg + PCI_VENDOR_ID, vendor);
+	put_le16(d->cfg + PCI_DEVICE_ID, device);
+	put_le32(d->cfg + PCI_CLASS_REVISION, class_rev);
+	put_le16(d->cfg + PCI_SUBSYSTEM_VENDOR_ID, sub_vendor);
+	put_le16(d->cfg + PCI_SUBSYSTEM_ID, sub_device);
 	d->cfg[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL;
 	/* Command: I/O, memory, bus master, INTx disable are the guest's. */
-	put16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+	put_le16(d->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
 	      PCI_COMMAND_MASTER | PCI_COMMAND_SERR | PCI_COMMAND_PARITY |
 	      PCI_COMMAND_INTX_DISABLE);
-	put16(d->w1c + PCI_STATUS, PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT |
+	put_le16(d->w1c + PCI_STATUS, PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT |
 	      PCI_STATUS_REC_TARGET_ABORT | PCI_STATUS_REC_MASTER_ABORT |
 	      PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY);
 	d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
@@ -58,11 +47,11 @@ int pci_device_set_bar(struct pci_device *d, int bar, uint64_t size, bool io,
 	d->bars[bar] = (struct pci_bar){ .size = size, .io = io, .is64 = is64,
 					  .ops = ops, .opaque = opaque };
 	mask = ~(size - 1);
-	put32(d->cfg + off, io ? PCI_BASE_ADDRESS_SPACE_IO :
+	put_le32(d->cfg + off, io ? PCI_BASE_ADDRESS_SPACE_IO :
 	      (is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0));
-	put32(d->wmask + off, (uint32_t)mask & (io ? ~3u : ~15u));
+	put_le32(d->wmask + off, (uint32_t)mask & (io ? ~3u : ~15u));
 	if (is64)
-		put32(d->wmask + off + 4, (uint32_t)(mask >> 32));
+		put_le32(d->wmask + off + 4, (uint32_t)(mask >> 32));
 	return 0;
 }
 
@@ -203,7 +192,7 @@ static void conf1_addr_read(void *opaque, uint64_t off, uint8_t *data,
 	struct pci_bus *pb = opaque;
 
 	if (off == 0 && len == 4)
-		put32(data, pb->conf1_addr);
+		put_le32(data, pb->conf1_addr);
 	else
 		memset(data, 0xff, len);
 }
@@ -214,8 +203,7 @@ static void conf1_addr_write(void *opaque, uint64_t off, const uint8_t *data,
 	struct pci_bus *pb = opaque;
 
 	if (off == 0 && len == 4)
-		pb->conf1_addr = (uint32_t)data[0] | data[1] << 8 |
-				 data[2] << 16 | (uint32_t)data[3] << 24;
+		pb->conf1_addr = get_le(data, 4);
 }
 
 static bool conf1_target(struct pci_bus *pb, uint64_t port_off,
@@ -337,10 +325,10 @@ int pci_bus_add_device(struct pci_bus *pb, struct pci_device *d, int slot)
 				return -ENOSPC;
 			pb->mmio_next = a + b->size;
 		}
-		put32(d->cfg + off, (pci_cfg_get32(d, off) & (b->io ? 3u : 15u)) |
+		put_le32(d->cfg + off, (pci_cfg_get32(d, off) & (b->io ? 3u : 15u)) |
 		      (uint32_t)a);
 		if (b->is64)
-			put32(d->cfg + off + 4, (uint32_t)(a >> 32));
+			put_le32(d->cfg + off + 4, (uint32_t)(a >> 32));
 	}
 	d->bus = pb;
 	d->slot = slot;

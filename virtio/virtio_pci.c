@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/le.h"
 #include "util/log.h"
 #include "virtio/virtio_pci.h"
 
@@ -15,21 +16,6 @@
 #define TRANSPORT_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | \
 			    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
 			    (1ULL << VIRTIO_RING_F_EVENT_IDX))
-
-static uint32_t get_le(const uint8_t *p, unsigned int len)
-{
-	uint32_t v = 0;
-
-	for (unsigned int i = 0; i < len; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint32_t v, unsigned int len)
-{
-	for (unsigned int i = 0; i < len; i++)
-		p[i] = v >> (8 * i);
-}
 
 bool virtio_pci_feature(const struct virtio_pci *vp, unsigned int bit)
 {

@@ -199,42 +199,39 @@ bool virtq_enable_kicks(struct virtq *vq)
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
 }
 
-size_t virtq_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip,
-			void *buf, size_t len)
+/* Copy between a flat buffer and an iovec list, @skip bytes into it. */
+static size_t virtq_iov_copy(const struct iovec *iov, unsigned int n,
+			     size_t skip, uint8_t *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len, take;
+		uint8_t *p = iov[i].iov_base;
 
 		if (skip >= l) {
 			skip -= l;
 			continue;
 		}
 		take = l - skip < len - done ? l - skip : len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + skip, take);
+		if (to_iov)
+			memcpy(p + skip, buf + done, take);
+		else
+			memcpy(buf + done, p + skip, take);
 		done += take;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t virtq_iov_to_buf(const struct iovec *iov, unsigned int n, size_t skip,
+			void *buf, size_t len)
+{
+	return virtq_iov_copy(iov, n, skip, buf, len, false);
+}
+
 size_t virtq_buf_to_iov(const struct iovec *iov, unsigned int n, size_t skip,
 			const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len, take;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		take = l - skip < len - done ? l - skip : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + skip, (const uint8_t *)buf + done, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
+	return virtq_iov_copy(iov, n, skip, (uint8_t *)buf, len, true);
 }

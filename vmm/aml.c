@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "util/le.h"
 #include "vmm/aml.h"
 
 #define AML_NAME_OP    0x08
@@ -77,30 +78,18 @@ static void name_zero(struct aml *a, const char *name)
 	put8(a, 0x00);   /* ZeroOp */
 }
 
-static void le16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
-
 /* Word Address Space Descriptor (bus numbers or I/O ports). */
 static size_t word_space(uint8_t *p, uint8_t type, uint16_t min, uint16_t max)
 {
 	memset(p, 0, 16);
 	p[0] = 0x88;
-	le16(p + 1, 13);
+	put_le16(p + 1, 13);
 	p[3] = type;                 /* 1: I/O, 2: bus numbers */
 	p[4] = 0x0c;                 /* min and max fixed, producer */
 	p[5] = type == 1 ? 0x03 : 0; /* I/O: entire range */
-	le16(p + 8, min);
-	le16(p + 10, max);
-	le16(p + 14, max - min + 1);
+	put_le16(p + 8, min);
+	put_le16(p + 10, max);
+	put_le16(p + 14, max - min + 1);
 	return 16;
 }
 
@@ -108,13 +97,13 @@ static size_t dword_memory(uint8_t *p, uint32_t min, uint32_t max)
 {
 	memset(p, 0, 26);
 	p[0] = 0x87;
-	le16(p + 1, 23);
+	put_le16(p + 1, 23);
 	p[3] = 0;                    /* memory */
 	p[4] = 0x0c;
 	p[5] = 0x01;                 /* read-write, non-cacheable */
-	le32(p + 10, min);
-	le32(p + 14, max);
-	le32(p + 22, max - min + 1);
+	put_le32(p + 10, min);
+	put_le32(p + 14, max);
+	put_le32(p + 22, max - min + 1);
 	return 26;
 }
 
@@ -127,8 +116,8 @@ void aml_pci_root(struct aml *a, uint32_t mmio_base, uint32_t mmio_size)
 	n += word_space(crs + n, 2, 0, 0);                 /* bus 00 */
 	crs[n++] = 0x47;                                   /* conf1 ports */
 	crs[n++] = 0x01;
-	le16(crs + n, 0xcf8);
-	le16(crs + n + 2, 0xcf8);
+	put_le16(crs + n, 0xcf8);
+	put_le16(crs + n + 2, 0xcf8);
 	crs[n + 4] = 1;
 	crs[n + 5] = 8;
 	n += 6;

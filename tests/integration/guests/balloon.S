@@ -144,14 +144,7 @@ send_pfns:
 9:	ret
 
 fail:
-	mov $failed, %esi
-	call puts
-	mov %edi, %eax
-	add $'0', %al
-	call putc
-	mov $'\n', %al
-	call putc
-	DEBUG_EXIT_WITH(0x11)
+	FAIL_WITH_STEP(failed)
 halt:
 	cli
 	hlt

@@ -44,3 +44,14 @@ puts:	lodsb;                                       \
 #define I8042_RESET                                  \
 	mov $0xfe, %al;                              \
 	out %al, $0x64
+
+/* Print @msg and the step number in %edi, leave with code 0x11. */
+#define FAIL_WITH_STEP(msg)                          \
+	mov $msg, %esi;                              \
+	call puts;                                   \
+	mov %edi, %eax;                              \
+	add $'0', %al;                               \
+	call putc;                                   \
+	mov $'\n', %al;                              \
+	call putc;                                   \
+	DEBUG_EXIT_WITH(0x11)

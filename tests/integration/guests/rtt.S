@@ -48,21 +48,9 @@ _start:
 	call virtio_setup_queue
 	mov %eax, qnotify
 	/* Vector 1 -> VEC on APIC 0, unmasked; MSI-X on; DRIVER_OK. */
-	mov msix_cap, %ecx
-	add $4, %ecx
-	call cfg_read
-	and $0xfffffff8, %eax
-	add bar, %eax
-	movl $0xfee00000, 16(%eax)
-	movl $0, 20(%eax)
-	movl $VEC, 24(%eax)
-	movl $0, 28(%eax)
-	mov msix_cap, %ecx
-	call cfg_read
-	or $0x80000000, %eax
-	mov %eax, %ebx
-	mov msix_cap, %ecx
-	call cfg_write
+	mov $VEC, %eax
+	mov $1, %ecx
+	call virtio_msix_route
 	mov common, %ebx
 	movb $0xf, 0x14(%ebx)
 	/* Every request is the same 4-byte buffer in descriptor 0. */

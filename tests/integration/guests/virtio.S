@@ -53,22 +53,9 @@ _start:
 	jne fail
 
 	/* 7. MSI-X: vector 1 -> APIC 0, VEC_QUEUE; unmask; enable. */
-	mov $0x18, %ecx            /* table offset / BIR, in the MSI-X cap */
-	add msix_cap, %ecx
-	sub $0x14, %ecx            /* = msix_cap + 4 */
-	call cfg_read
-	and $0xfffffff8, %eax
-	add bar, %eax
-	movl $0xfee00000, 16(%eax)
-	movl $0, 20(%eax)
-	movl $VEC_QUEUE, 24(%eax)
-	movl $0, 28(%eax)
-	mov msix_cap, %ecx
-	call cfg_read
-	or $0x80000000, %eax       /* MSI-X enable */
-	mov %eax, %ebx
-	mov msix_cap, %ecx
-	call cfg_write
+	mov $VEC_QUEUE, %eax
+	mov $1, %ecx
+	call virtio_msix_route
 	mov common, %ebx
 	movb $0xf, 0x14(%ebx)      /* DRIVER_OK */
 
@@ -112,14 +99,7 @@ irq_done:
 	jmp halt
 
 fail:
-	mov $failed, %esi
-	call puts
-	mov %edi, %eax
-	add $'0', %al
-	call putc
-	mov $'\n', %al
-	call putc
-	DEBUG_EXIT_WITH(0x11)
+	FAIL_WITH_STEP(failed)
 halt:
 	cli
 	hlt

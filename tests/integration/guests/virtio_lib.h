@@ -6,6 +6,8 @@
  *                          memory decode and bus mastering; %edi = failing
  *                          step on return with CF set
  *   virtio_negotiate       reset, ACK|DRIVER, VERSION_1, FEATURES_OK
+ *   virtio_msix_route      MSI-X entry %ecx -> APIC 0 vector %eax,
+ *                          unmasked, and MSI-X enabled
  */
 #define CONF1_ADDR 0xcf8
 #define CONF1_DATA 0xcfc
@@ -138,6 +140,29 @@ virtio_negotiate:
 	jz probe_fail
 	clc
 	ret
+
+virtio_msix_route:
+	push %eax
+	push %ecx
+	mov msix_cap, %ecx
+	add $4, %ecx                 /* table offset / BIR */
+	call cfg_read
+	and $0xfffffff8, %eax
+	add bar, %eax
+	pop %ecx
+	shl $4, %ecx
+	add %ecx, %eax               /* the entry */
+	pop %ecx                     /* APIC vector */
+	movl $0xfee00000, (%eax)
+	movl $0, 4(%eax)
+	mov %ecx, 8(%eax)
+	movl $0, 12(%eax)
+	mov msix_cap, %ecx
+	call cfg_read
+	or $0x80000000, %eax         /* MSI-X enable */
+	mov %eax, %ebx
+	mov msix_cap, %ecx
+	jmp cfg_write
 
 /* Queue %eax: size 8, vector %ecx, rings at %edx (desc), +0x1000, +0x2000;
  * returns its notify address in %eax. */
