@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <criterion/criterion.h>
+
+#include "tests/unit/fixture.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,21 +9,7 @@
 #include "vmm/layout.h"
 
 #define RAM_SIZE (16u << 20)
-static uint8_t *ram;
-static struct guestmem gm;
-
-static void setup(void)
-{
-	ram = calloc(1, RAM_SIZE);
-	guestmem_init_with_buffer(&gm, ram, RAM_SIZE);
-}
-
-static void teardown(void)
-{
-	free(ram);
-}
-
-TestSuite(acpi, .init = setup, .fini = teardown);
+GUEST_RAM_SUITE(acpi, RAM_SIZE);
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <criterion/criterion.h>
+
+#include "tests/unit/fixture.h"
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -8,21 +10,7 @@
 #include "vmm/boot.h"
 
 #define RAM_SIZE (32u << 20)
-static uint8_t *ram;
-static struct guestmem gm;
-
-static void setup(void)
-{
-	ram = calloc(1, RAM_SIZE);
-	guestmem_init_with_buffer(&gm, ram, RAM_SIZE);
-}
-
-static void teardown(void)
-{
-	free(ram);
-}
-
-TestSuite(elf, .init = setup, .fini = teardown);
+GUEST_RAM_SUITE(elf, RAM_SIZE);
 
 struct img {
 	uint8_t buf[8192];
