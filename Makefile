@@ -1,10 +1,11 @@
 # vmm — a KVM virtual machine monitor. See README.md.
 CC      ?= gcc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS  := $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -D_GNU_SOURCE -I. -pthread -MMD -MP
-LDLIBS  += -pthread -llz4 -lz -llzma -lzstd -ljansson
+LDLIBS  := $(SAN) -pthread -llz4 -lz -llzma -lzstd -ljansson
 BUILD   ?= build
 
 LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c) \
@@ -70,10 +71,14 @@ run: $(VMM) guest
 	    -initrd $(GUEST_DIR)/initramfs.cpio.gz \
 	    -append "console=ttyS0 reboot=k panic=-1" -nographic
 
+# ASan + UBSan: the unit tests and the integration tests (real KVM, tiny
+# guests, bad input) with the instrumented vmm.
+ASAN_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDLIBS="-fsanitize=address,undefined -pthread -llz4 -lz -llzma -lzstd -ljansson" vmm build-asan/unit-tests
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="$(ASAN_SAN)" vmm \
+	    build-asan/unit-tests $(TEST_GUESTS:$(BUILD)/%=build-asan/%)
 	build-asan/unit-tests --jobs 2
+	./tests/integration/run.sh build-asan/vmm build-asan/guests
 
 bench: $(VMM) $(TEST_GUESTS)
 	./scripts/deps.sh --bench

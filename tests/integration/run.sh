@@ -25,7 +25,7 @@ run() {
 		bad "$name" "stderr lacks /$errpat/: $(head -c 300 "$T/err")"
 	elif [ -n "$outpat" ] && ! grep -qE -- "$outpat" "$T/out"; then
 		bad "$name" "stdout lacks /$outpat/: $(head -c 300 "$T/out")"
-	elif grep -qiE 'AddressSanitizer|runtime error|Segmentation' "$T/err"; then
+	elif grep -qiE 'AddressSanitizer|LeakSanitizer|runtime error|Segmentation' "$T/err"; then
 		bad "$name" "sanitizer or crash: $(head -c 300 "$T/err")"
 	else
 		ok "$name"

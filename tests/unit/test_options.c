@@ -224,5 +224,9 @@ Test(options, kv_parse_escapes)
 	cr_assert_null(kv_get(&kv, "c"));
 	kv_free(&kv);
 	cr_assert_lt(kv_parse("drv,=1", &kv, true), 0);
-	cr_assert_lt(kv_parse("drv,,", &kv, true) == 0 ? -1 : -1, 0);
+	cr_assert_lt(kv_parse("", &kv, true), 0, "no driver");
+	cr_assert_lt(kv_parse("drv,a=1,", &kv, true), 0, "empty property");
+	cr_assert_eq(kv_parse("drv,,x", &kv, true), 0);
+	cr_assert_str_eq(kv.driver, "drv,x", "a doubled comma is a literal one");
+	kv_free(&kv);
 }

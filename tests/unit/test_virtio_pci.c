@@ -186,6 +186,7 @@ Test(vpci, features_ok_refuses_unoffered)
 {
 	negotiate(V1 | (1ULL << 40));
 	cr_assert_not(rd(0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
+	teardown();
 	setup();
 	negotiate(V1 | (1ULL << 2));
 	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_FEATURES_OK);
