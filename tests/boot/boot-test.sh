@@ -95,8 +95,8 @@ for smp in $SMPS; do
 		ok "$n-pci-host-bridge" || bad "$n-pci-host-bridge" "not enumerated"
 	has "$log" "pci 0000:00:01.0: \[1af4:1045\] type 00 class 0x00ff00" &&
 		ok "$n-pci-virtio-balloon" || bad "$n-pci-virtio-balloon" "not enumerated"
-	has "$log" "pci 0000:00:01.0: reg 0x10: \[mem 0xc0000000-0xc0007fff\]" &&
-		ok "$n-pci-balloon-bar" || bad "$n-pci-balloon-bar" "$(grep '00:01.0: reg' "$log")"
+	has "$log" "pci 0000:00:01.0: (reg 0x10:|BAR 0) \[mem 0xc0000000-0xc0007fff\]" &&
+		ok "$n-pci-balloon-bar" || bad "$n-pci-balloon-bar" "$(grep -E '00:01.0: (reg|BAR)' "$log")"
 	has "$log" "PCI: MMCONFIG for domain 0000 \[bus 00-00\] at \[mem 0xe0000000-0xe00fffff\]" &&
 		ok "$n-pci-ecam" || bad "$n-pci-ecam" "$(grep -i mmconfig "$log" | head -2)"
 	has "$log" "Run /init as init process" && ok "$n-reaches-init" ||
