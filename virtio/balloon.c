@@ -159,6 +159,9 @@ void balloon_queue_notify(void *dev, unsigned int q)
 	pthread_mutex_lock(&b->vp.lock);
 	pthread_mutex_lock(&b->lock);
 	role = q < 4 ? b->role[q] : BQ_NONE;
+	/* No kicks while we drain; re-armed below, then looked at again. */
+	virtq_disable_kicks(vq);
+again:
 	while ((r = virtq_pop(vq, &b->chain)) == 1) {
 		switch (role) {
 		case BQ_INFLATE:
@@ -181,6 +184,8 @@ void balloon_queue_notify(void *dev, unsigned int q)
 		virtq_push(vq, b->chain.head, 0);
 		notify = true;
 	}
+	if (r == 0 && vq->enabled && virtq_enable_kicks(vq))
+		goto again;
 	pthread_mutex_unlock(&b->lock);
 	pthread_mutex_unlock(&b->vp.lock);
 	if (r < 0)

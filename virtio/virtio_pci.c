@@ -253,6 +253,12 @@ static void queue_enable(struct virtio_pci *vp, struct virtio_pci_queue *q)
 {
 	if (q->vq.enabled)
 		return;
+	/* Enabling before the ring addresses were written is refused. */
+	if (!q->vq.desc_gpa || !q->vq.avail_gpa || !q->vq.used_gpa) {
+		pr_warn("%s: queue %u enabled before its addresses were set: ignored",
+			vp->pci.name, vp->queue_select);
+		return;
+	}
 	q->vq.size = q->size;
 	if (virtq_enable(&q->vq) < 0)
 		vp_needs_reset_locked(vp, "queue enabled with rings outside RAM or misaligned");

@@ -297,6 +297,8 @@ Test(vpci, enable_with_rings_outside_ram)
 	negotiate(V1);
 	wr(0x16, 0, 2);
 	wr(0x20, RAM - 16, 4);
+	wr(0x28, 0x4100, 4);
+	wr(0x30, 0x4200, 4);
 	wr(0x1c, 1, 2);
 	cr_assert(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	cr_assert_eq(rd(0x1c, 2), 0);
@@ -480,4 +482,20 @@ Test(vpci, pci_cfg_access_window)
 	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 4, d, 1);
 	pci_cfg_write(&pb, vp.pci.slot, 0, cap + 16, d, 4);
 	cr_assert_eq(rd(0x16, 2), 2, "nothing went through");
+}
+
+Test(vpci, enable_needs_addresses)
+{
+	negotiate(V1);
+	wr(0x16, 0, 2);
+	wr(0x1c, 1, 2);
+	cr_assert_eq(rd(0x1c, 2), 0, "no addresses yet");
+	wr(0x20, 0x4000, 4);
+	wr(0x28, 0x4100, 4);
+	wr(0x1c, 1, 2);
+	cr_assert_eq(rd(0x1c, 2), 0, "used ring still missing");
+	wr(0x30, 0x4200, 4);
+	wr(0x1c, 1, 2);
+	cr_assert_eq(rd(0x1c, 2), 1);
+	cr_assert_not(rd(0x14, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
