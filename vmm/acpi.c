@@ -158,7 +158,7 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 	rsdp = guestmem_ptr(gm, rsdp_at, sizeof(*rsdp));
 	xsdt = guestmem_ptr(gm, xsdt_at, 36 + sizeof(entries));
 	fadt = guestmem_ptr(gm, fadt_at, sizeof(*fadt));
-	aml_pci_root(&aml, LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);
+	aml_pci_root(&aml, LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE, IRQ_PCI_INTX);
 	if (aml.overflow)
 		return -E2BIG;
 	dsdt = guestmem_ptr(gm, dsdt_at, 36 + aml.len);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Just enough AML for the DSDT: the PCI root bridge (PNP0A08/PNP0A03)
- * with its resources. With ACPI on, Linux finds PCI roots only through
+ * with its resources and its INTx routing. With ACPI on, Linux finds PCI roots only through
  * the namespace, so without this device no PCI device is enumerated.
  */
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #define AML_NAME_OP    0x08
 #define AML_BUFFER_OP  0x11
+#define AML_PACKAGE_OP 0x12
 #define AML_SCOPE_OP   0x10
 #define AML_EXT_OP     0x5b
 #define AML_DEVICE_OP  0x82
@@ -107,7 +108,39 @@ static size_t dword_memory(uint8_t *p, uint32_t min, uint32_t max)
 	return 26;
 }
 
-void aml_pci_root(struct aml *a, uint32_t mmio_base, uint32_t mmio_size)
+/*
+ * _PRT: INTA# of every slot on bus 0 to @gsi (we only ever raise INTA).
+ * Package (31) { Package (4) { 0xSSSSFFFF, 0, 0, gsi }, ... }
+ */
+static void name_prt(struct aml *a, uint8_t gsi)
+{
+	uint8_t e[12 * 31];
+	size_t n = 0;
+
+	for (uint32_t slot = 1; slot < 32; slot++) {
+		uint32_t adr = slot << 16 | 0xffff;
+
+		e[n++] = AML_PACKAGE_OP;
+		e[n++] = 11;               /* PkgLength: itself + 10 */
+		e[n++] = 4;                /* elements */
+		e[n++] = AML_DWORD_PFX;
+		put_le32(e + n, adr);
+		n += 4;
+		e[n++] = 0x00;             /* pin INTA */
+		e[n++] = 0x00;             /* source: a GSI, not a link */
+		e[n++] = AML_BYTE_PFX;
+		e[n++] = gsi;
+	}
+	put8(a, AML_NAME_OP);
+	put(a, "_PRT", 4);
+	put8(a, AML_PACKAGE_OP);
+	put_pkglen(a, 1 + n);
+	put8(a, 31);
+	put(a, e, n);
+}
+
+void aml_pci_root(struct aml *a, uint32_t mmio_base, uint32_t mmio_size,
+		  uint8_t intx_gsi)
 {
 	uint8_t crs[128];
 	size_t n = 0, dev_body, buf_body;
@@ -141,6 +174,7 @@ void aml_pci_root(struct aml *a, uint32_t mmio_base, uint32_t mmio_size)
 	put8(&dev, AML_BYTE_PFX);
 	put8(&dev, n);
 	put(&dev, crs, n);
+	name_prt(&dev, intx_gsi);
 
 	/* Scope (\_SB) { Device (PCI0) { ... } } */
 	dev_body = 4 + dev.len;

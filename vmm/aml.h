@@ -13,8 +13,9 @@ struct aml {
 	bool overflow;
 };
 
-/* Scope(\_SB) { Device(PCI0) { _HID, _CID, _SEG, _BBN, _UID, _CRS } } */
-void aml_pci_root(struct aml *a, uint32_t mmio_base, uint32_t mmio_size);
+/* Scope(\_SB) { Device(PCI0) { _HID, _CID, _SEG, _BBN, _UID, _CRS, _PRT } } */
+void aml_pci_root(struct aml *a, uint32_t mmio_base, uint32_t mmio_size,
+		  uint8_t intx_gsi);
 
 static inline unsigned long strtoul_hex4(const char *s)
 {

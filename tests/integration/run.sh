@@ -54,6 +54,8 @@ run virtio-ioeventfd-only 33 "kicks 1 by ioeventfd, 0 by MMIO exit; interrupts 0
 	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,irqfd=off
 run virtio-irqfd-only 33 "kicks 0 by ioeventfd, 1 by MMIO exit; interrupts 1 by irqfd, 0 by" \
 	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,ioeventfd=off
+run virtio-intx 33 "interrupts 0 by irqfd, 0 by" "virtio ok" -- \
+	-v -m 64M -kernel "$GUESTS/virtio.elf" -append intx $DX $BAL
 run virtio-slot-addr 33 "virtio-balloon-pci at 00:07.0" "virtio ok" -- \
 	-v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,addr=07.0
 run balloon-twice 1 "only one balloon device" "" -- -kernel "$GUESTS/reset.elf" $BAL $BAL

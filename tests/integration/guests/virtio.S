@@ -4,6 +4,8 @@
  * the inflate queue with MSI-X vector 1, inflates one page it touched,
  * kicks, and waits for the used-ring interrupt. Then it checks the used
  * ring and that the page reads back as zero (given back to the host).
+ * With "-append intx" it leaves MSI-X off and takes the interrupt as INTx
+ * through the IOAPIC (pin 11, level), acknowledging it by reading the ISR.
  * isa-debug-exit 0x10 (status 0x21) on success, 0x11 on failure.
  */
 #include "common.h"
@@ -17,9 +19,14 @@
 #define PAGE       0x200000
 #define VEC_QUEUE  0x41
 #define LAPIC      0xfee00000
+#define IOAPIC     0xfec00000
+#define INTX_PIN   11
 
 _start:
 	mov $0x90000, %esp
+	mov 24(%ebx), %eax           /* start_info.cmdline_paddr */
+	cmpb $'i', (%eax)            /* "intx" */
+	sete intx_mode
 	mov $hello, %esi
 	call puts
 	call virtio_probe
@@ -52,10 +59,22 @@ _start:
 	cmpw $1, 0x1a(%ebx)
 	jne fail
 
-	/* 7. MSI-X: vector 1 -> APIC 0, VEC_QUEUE; unmask; enable. */
+	/* 7. MSI-X: vector 1 -> APIC 0, VEC_QUEUE; unmask; enable. Or INTx:
+	 * IOAPIC pin 11 -> VEC_QUEUE, level-triggered, to APIC 0. */
+	cmpb $0, intx_mode
+	jne 1f
 	mov $VEC_QUEUE, %eax
 	mov $1, %ecx
 	call virtio_msix_route
+	jmp 2f
+1:	mov $0xff, %al               /* the 8259s stay masked, as Linux */
+	out %al, $0x21               /* leaves them: IOAPIC only */
+	out %al, $0xa1
+	movl $0x10 + 2 * INTX_PIN, IOAPIC
+	movl $VEC_QUEUE | 0x8000, IOAPIC + 0x10
+	movl $0x10 + 2 * INTX_PIN + 1, IOAPIC
+	movl $0, IOAPIC + 0x10
+2:
 	mov common, %ebx
 	movb $0xf, 0x14(%ebx)      /* DRIVER_OK */
 
@@ -93,6 +112,12 @@ irq_done:
 	mov $8, %edi
 	cmpl $0, PAGE              /* the page went back to the host */
 	jne fail
+	mov $9, %edi
+	cmpb $0, intx_mode
+	je 3f
+	cmpl $1, isr_value         /* INTx: the ISR said "queue interrupt" */
+	jne fail
+3:
 	mov $ok, %esi
 	call puts
 	DEBUG_EXIT_WITH(0x10)
@@ -111,6 +136,10 @@ halt:
  */
 handler:
 	movl $1, got_irq
+	/* Reading the ISR acknowledges INTx and lowers the line: before EOI. */
+	mov isr, %eax
+	movzbl (%eax), %eax
+	mov %eax, isr_value
 	movl $0, LAPIC + 0xb0      /* EOI */
 	mov $0x90000, %esp
 	jmp irq_done
@@ -123,6 +152,8 @@ idtr:	.word 256 * 8 - 1
 	.long IDT
 q0_notify: .long 0
 got_irq: .long 0
+isr_value: .long 0
+intx_mode: .byte 0
 hello:	.asciz "virtio guest: probing\n"
-ok:	.asciz "virtio ok: MSI-X interrupt, used ring, page returned\n"
+ok:	.asciz "virtio ok: interrupt, used ring, page returned\n"
 failed:	.asciz "virtio FAILED at step "
