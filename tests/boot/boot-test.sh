@@ -127,5 +127,18 @@ for smp in $SMPS; do
 		bad "$n-reboot-exit-0" "status $status"
 done
 
+# The balloon under QMP with the stock guest's own driver.
+if [ $pvm = 1 ]; then
+	for c in guest-ready inflate-reaches-target rss-drops deflate-reaches-target guest-stats quit-exit-0; do
+		skp "stock-balloon-$c" "PVM: a stock guest's user space cannot run on this KVM"
+	done
+else
+	python3 "$(dirname "$0")/stock_balloon.py" "$VMM" "$GUEST" > "$T/sb.out" 2>&1
+	grep -E '^(PASS|FAIL|measure)' "$T/sb.out"
+	pass=$((pass + $(grep -c '^PASS' "$T/sb.out")))
+	fail=$((fail + $(grep -c '^FAIL' "$T/sb.out")))
+	grep -q '^stock-balloon: ' "$T/sb.out" || bad stock-balloon "$(tail -5 "$T/sb.out")"
+fi
+
 echo "boot: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

@@ -7,6 +7,9 @@ BALLOON_CHANGE events, errors, several clients in turn, a client that
 vanishes mid-command, and quit. Prints PASS/FAIL lines and a summary."""
 import json, os, socket, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qmpclient import Client, rss_kib  # noqa: E402
+
 VMM, GUESTS = sys.argv[1], sys.argv[2]
 MiB = 1 << 20
 RAM = 128 * MiB
@@ -21,60 +24,6 @@ def check(name, ok, detail=""):
     else:
         failed += 1
         print(f"FAIL qmp-{name}: {detail}")
-
-
-class Client:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.s.settimeout(10)
-        self.buf = b""
-        self.events = []
-        self.greeting = self.recv()
-
-    def recv(self):
-        while b"\n" not in self.buf:
-            data = self.s.recv(65536)
-            if not data:
-                raise EOFError
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def cmd(self, name, args=None, **extra):
-        msg = {"execute": name, **extra}
-        if args is not None:
-            msg["arguments"] = args
-        self.s.sendall(json.dumps(msg).encode() + b"\n")
-        while True:
-            r = self.recv()
-            if "event" in r:
-                self.events.append(r)
-                continue
-            return r
-
-    def wait_event(self, name, pred, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            for e in self.events:
-                if e["event"] == name and pred(e):
-                    return e
-            try:
-                self.s.settimeout(max(0.1, end - time.time()))
-                r = self.recv()
-                if "event" in r:
-                    self.events.append(r)
-            except (socket.timeout, TimeoutError):
-                pass
-        return None
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def wait_actual(c, want, timeout=60):
