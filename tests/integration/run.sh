@@ -71,6 +71,18 @@ pass=$((pass + $(grep -c '^PASS' "$T/qmp.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmp.out")))
 grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
 
+# The PVM workarounds: active only on PVM, and needed there.
+if [ -d /sys/module/kvm_pvm ]; then
+	run pvm-quirks-finish-insns 33 "PVM: finished 1 int3.*PVM: finished 1 fwait" \
+		"quirks ok" -- -v -kernel "$GUESTS/quirks.elf" $DX
+	run pvm-quirks-off-fails 1 "could not emulate an instruction \(bytes 9b" "" -- \
+		-pvm-quirks off -kernel "$GUESTS/quirks.elf" $DX
+else
+	run quirks-guest-native 33 "" "quirks ok" -- -kernel "$GUESTS/quirks.elf" $DX
+	run pvm-quirks-inert 33 "" "quirks ok" -- -v -kernel "$GUESTS/quirks.elf" $DX
+	grep -q "PVM quirks on" "$T/err" && bad pvm-quirks-off-on-hardware "quirks enabled without kvm_pvm"
+fi
+
 run serial-none 0 "" "" -- -serial none -kernel "$GUESTS/reset.elf"
 if [ ! -s "$T/out" ]; then ok serial-none-is-silent; else bad serial-none-is-silent "output: $(cat "$T/out")"; fi
 run serial-file 0 "" "" -- -serial "file:$T/serial.log" -kernel "$GUESTS/reset.elf"
