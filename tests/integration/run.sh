@@ -73,7 +73,7 @@ grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
 
 # The PVM workarounds: active only on PVM, and needed there.
 if [ -d /sys/module/kvm_pvm ]; then
-	run pvm-quirks-finish-insns 33 "PVM: finished 1 int3.*PVM: finished 1 fwait" \
+	run pvm-quirks-finish-insns 33 "PVM: finished 1 int3" \
 		"quirks ok" -- -v -kernel "$GUESTS/quirks.elf" $DX
 	run pvm-quirks-off-fails 1 "could not emulate an instruction \(bytes 9b" "" -- \
 		-pvm-quirks off -kernel "$GUESTS/quirks.elf" $DX
