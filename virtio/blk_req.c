@@ -121,8 +121,9 @@ int blk_req_parse(const struct virtq_chain *c, const struct blk_geometry *g,
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
 	}
-	/* Reads and writes: whole sectors, inside the disk. */
-	if (r->data_len % BLK_SECTOR ||
+	/* Reads and writes: whole sectors, inside the disk, and a length
+	 * the used ring can report. */
+	if (r->data_len % BLK_SECTOR || r->data_len >= UINT32_MAX ||
 	    !blk_in_range(g, r->sector, r->data_len / BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;

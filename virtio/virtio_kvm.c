@@ -11,6 +11,7 @@
 
 #define EV_STOP  0xffff0000u
 #define EV_TIMER 0xffff0001u
+#define EV_EXTRA 0xffff0002u
 
 static void vk_msix_fire(void *ctx, unsigned int vec, uint64_t addr,
 			 uint32_t data)
@@ -77,7 +78,7 @@ int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
 	vk->use_irqfd = irqfd;
 	vk->intx_irq = intx_irq;
 	vk->any_length = kvm_check_extension(kvm, KVM_CAP_IOEVENTFD_ANY_LENGTH);
-	vk->epfd = vk->stopfd = vk->timerfd = -1;
+	vk->epfd = vk->stopfd = vk->timerfd = vk->extra_fd = -1;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VECTORS; i++)
 		vk->gsi[i] = vk->irqfd[i] = -1;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++)
@@ -132,6 +133,15 @@ int virtio_kvm_attach(struct virtio_kvm *vk, struct virtio_pci *vp)
 	return 0;
 }
 
+int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
+			void *ctx)
+{
+	vk->extra_fd = fd;
+	vk->extra = cb;
+	vk->extra_ctx = ctx;
+	return vk_watch(vk, fd, EV_EXTRA);
+}
+
 int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs)
 {
 	struct itimerspec its = {
@@ -159,6 +169,10 @@ static void *vk_thread(void *arg)
 
 			if (tag == EV_STOP)
 				return NULL;
+			if (tag == EV_EXTRA) {
+				vk->extra(vk->extra_ctx);
+				continue;
+			}
 			if (tag == EV_TIMER) {
 				if (read(vk->timerfd, &cnt, sizeof(cnt)) > 0 && vk->tick)
 					vk->tick(vk->tick_ctx);

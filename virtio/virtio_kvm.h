@@ -30,6 +30,9 @@ struct virtio_kvm {
 	int epfd, stopfd, timerfd;
 	void (*tick)(void *ctx);        /* periodic work, e.g. stats polls */
 	void *tick_ctx;
+	int extra_fd;                   /* e.g. io_uring completions */
+	void (*extra)(void *ctx);
+	void *extra_ctx;
 	pthread_t thread;
 	bool started;
 	/* How work arrived and left, for -v and the integration tests. */
@@ -42,6 +45,9 @@ int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
 		    int intx_irq, struct virtio_pci_backend *be);
 /* After virtio_pci_init(): allocate routes and eventfds for @vp. */
 int virtio_kvm_attach(struct virtio_kvm *vk, struct virtio_pci *vp);
+/* Also wait on @fd in the I/O thread and call @cb when it is readable. */
+int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
+			void *ctx);
 /* Run @tick every @secs seconds in the I/O thread (0: stop). */
 int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs);
 int virtio_kvm_start(struct virtio_kvm *vk);

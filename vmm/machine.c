@@ -411,6 +411,53 @@ static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+static int machine_add_blk(struct machine *m, unsigned int i, char *err,
+			   size_t errlen)
+{
+	const struct blk_cfg *bc = &m->cfg->blks[i];
+	const struct drive_cfg *dc = &m->cfg->drives[bc->drive];
+	struct blk_opts o = {
+		.path = dc->file, .read_only = dc->read_only,
+		.cache = (enum blk_cache)dc->cache, .discard = dc->discard,
+		.serial = bc->serial, .queue_size = bc->queue_size,
+	};
+	struct virtio_kvm *vk = &m->blk_kvm[i];
+	struct virtio_pci_backend be;
+	struct blk_dev *b;
+	int r;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return build_err(err, errlen, -ENOMEM, "out of memory.");
+	b->fd = -1;
+	m->blk[i] = b;
+	m->nblk = i + 1;
+	virtio_kvm_init(vk, &m->kvm, &m->router, bc->ioeventfd, bc->irqfd,
+			IRQ_PCI_INTX, &be);
+	r = blk_init(b, &m->mem, &o, &be, err, errlen);
+	if (r < 0)
+		return r;
+	r = virtio_kvm_attach(vk, &b->vp);
+	if (r == 0)
+		r = virtio_kvm_watch_fd(vk, b->cq_efd, blk_complete, b);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-blk-pci: cannot set it up: %s.",
+				 strerror(-r));
+	b->vp.pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
+	r = pci_bus_add_device(&m->pci, &b->vp.pci, bc->slot);
+	if (r == -EBUSY)
+		return build_err(err, errlen, r,
+				 "-device virtio-blk-pci: PCI slot %d is taken.", bc->slot);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-blk-pci: no free PCI slot or BAR space.");
+	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors%s",
+		b->vp.pci.slot, dc->file, b->geo.capacity,
+		dc->read_only ? ", read-only" : "");
+	return 0;
+}
+
 static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 {
 	const struct vm_config *cfg = m->cfg;
@@ -438,8 +485,14 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 			 LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);
 	if (r < 0)
 		return build_err(err, errlen, r, "cannot set up the PCI bus.");
-	if (cfg->balloon.present && (r = machine_add_balloon(m, err, errlen)) < 0)
-		return r;
+	/* PCI devices take their slots in command-line order. */
+	for (unsigned int i = 0; i < cfg->npci; i++) {
+		r = cfg->pci_order[i].kind == PCI_BALLOON ?
+		    machine_add_balloon(m, err, errlen) :
+		    machine_add_blk(m, cfg->pci_order[i].index, err, errlen);
+		if (r < 0)
+			return r;
+	}
 	if (cfg->qmp_path && (r = machine_add_qmp(m, err, errlen)) < 0)
 		return r;
 	if (cfg->debug_exit) {
@@ -561,6 +614,8 @@ int machine_run(struct machine *m)
 	r = console_start(&m->console);
 	if (r == 0 && m->balloon)
 		r = virtio_kvm_start(&m->balloon_kvm);
+	for (unsigned int i = 0; r == 0 && i < m->nblk; i++)
+		r = virtio_kvm_start(&m->blk_kvm[i]);
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp);
 	if (r == 0)
@@ -598,6 +653,8 @@ int machine_run(struct machine *m)
 		qmp_stop(m->qmp);
 	if (m->balloon)
 		virtio_kvm_stop(&m->balloon_kvm);
+	for (unsigned int i = 0; i < m->nblk; i++)
+		virtio_kvm_stop(&m->blk_kvm[i]);
 	console_exit(&m->console);
 	if (sfd >= 0)
 		close(sfd);
@@ -626,6 +683,14 @@ void machine_destroy(struct machine *m)
 		free(m->balloon);
 		m->balloon = NULL;
 	}
+	for (unsigned int i = 0; i < m->nblk; i++) {
+		virtio_kvm_stop(&m->blk_kvm[i]);
+		if (m->blk[i])
+			blk_exit(m->blk[i]);
+		free(m->blk[i]);
+		m->blk[i] = NULL;
+	}
+	m->nblk = 0;
 	m->nr_vcpus = 0;
 	if (m->console.quit_efd >= 0)
 		console_exit(&m->console);

@@ -17,6 +17,7 @@
 #include "vmm/pvm.h"
 #include "vmm/qmp.h"
 #include "virtio/balloon.h"
+#include "virtio/blk.h"
 #include "virtio/virtio_kvm.h"
 
 struct machine;
@@ -43,6 +44,9 @@ struct machine {
 	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */
 	struct virtio_kvm balloon_kvm;
 	unsigned int stats_interval;
+	struct blk_dev *blk[VMM_MAX_DRIVES];
+	struct virtio_kvm blk_kvm[VMM_MAX_DRIVES];
+	unsigned int nblk;
 	struct qmp *qmp;                  /* NULL without -qmp */
 	struct console console;
 	struct pvm_quirks pvm;

@@ -140,7 +140,8 @@ static const struct opt_desc opt_table[] = {
 	{ "append", "CMDLINE", "kernel command line" },
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,queue-size=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
 	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
 	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
 	{ "enable-kvm", NULL, "use KVM (always the case)" },
@@ -310,6 +311,8 @@ static int parse_balloon(struct kv_opts *kv, struct vm_config *cfg, char *err,
 			       "-device virtio-balloon-pci: only one balloon device is supported.");
 	*b = (struct balloon_cfg){ .present = true, .slot = -1,
 				   .ioeventfd = true, .irqfd = true };
+	cfg->pci_order[cfg->npci].kind = PCI_BALLOON;
+	cfg->pci_order[cfg->npci++].index = 0;
 	for (unsigned int i = 0; i < kv->n; i++) {
 		const char *k = kv->key[i], *val = kv->val[i];
 		int r = 0;
@@ -336,6 +339,171 @@ static int parse_balloon(struct kv_opts *kv, struct vm_config *cfg, char *err,
 			return opt_err(err, len,
 				       "-device virtio-balloon-pci: bad value '%s' for '%s'.",
 				       val, k);
+	}
+	return 0;
+}
+
+static int drive_find(const struct vm_config *cfg, const char *id)
+{
+	for (unsigned int i = 0; i < cfg->ndrives; i++)
+		if (cfg->drives[i].id && !strcmp(cfg->drives[i].id, id))
+			return i;
+	return -1;
+}
+
+static int add_blk(struct vm_config *cfg, int drive, struct blk_cfg **out,
+		   char *err, size_t len)
+{
+	struct blk_cfg *b;
+
+	if (cfg->nblks == VMM_MAX_DRIVES || cfg->npci == VMM_MAX_DEVICES)
+		return opt_err(err, len, "too many virtio-blk devices (at most %d).",
+			       VMM_MAX_DRIVES);
+	if (cfg->drives[drive].used)
+		return opt_err(err, len, "drive '%s' is already used by a device.",
+			       cfg->drives[drive].id ? cfg->drives[drive].id : "?");
+	cfg->drives[drive].used = true;
+	b = &cfg->blks[cfg->nblks];
+	*b = (struct blk_cfg){ .drive = drive, .slot = -1, .ioeventfd = true,
+			       .irqfd = true };
+	cfg->pci_order[cfg->npci].kind = PCI_BLK;
+	cfg->pci_order[cfg->npci++].index = cfg->nblks++;
+	*out = b;
+	return 0;
+}
+
+static int parse_drive(const char *s, struct vm_config *cfg, char *err,
+		       size_t len)
+{
+	static const char *const caches[] = { "writeback", "none",
+					      "writethrough", "unsafe", NULL };
+	struct kv_opts *kv;
+	struct drive_cfg *d;
+	struct blk_cfg *b;
+
+	if (cfg->ndrives == VMM_MAX_DRIVES || cfg->ndevices == VMM_MAX_DEVICES)
+		return opt_err(err, len, "-drive: more than %d drives.", VMM_MAX_DRIVES);
+	kv = &cfg->devices[cfg->ndevices];
+	if (kv_parse(s, kv, false) < 0)
+		return opt_err(err, len, "-drive: cannot parse '%s'.", s);
+	cfg->ndevices++;
+	d = &cfg->drives[cfg->ndrives];
+	*d = (struct drive_cfg){ .cache = 0 };
+	for (unsigned int i = 0; i < kv->n; i++) {
+		const char *k = kv->key[i], *v = kv->val[i];
+		int r = 0;
+
+		if (!strcmp(k, "file")) {
+			d->file = v;
+		} else if (!strcmp(k, "id")) {
+			d->id = v;
+		} else if (!strcmp(k, "if")) {
+			if (!strcmp(v, "virtio"))
+				d->if_virtio = true;
+			else if (strcmp(v, "none"))
+				return opt_err(err, len,
+					       "-drive: if=%s is not supported (use if=none or if=virtio).", v);
+		} else if (!strcmp(k, "format")) {
+			if (strcmp(v, "raw"))
+				return opt_err(err, len,
+					       "-drive: format '%s' is not supported (only raw).", v);
+		} else if (!strcmp(k, "readonly")) {
+			r = parse_bool(v, &d->read_only);
+		} else if (!strcmp(k, "cache")) {
+			int c = 0;
+
+			while (caches[c] && strcmp(caches[c], v))
+				c++;
+			if (!caches[c])
+				return opt_err(err, len,
+					       "-drive: cache=%s is not one of none, writeback, writethrough, unsafe.", v);
+			d->cache = c;
+		} else if (!strcmp(k, "aio")) {
+			if (!strcmp(v, "threads"))
+				return opt_err(err, len,
+					       "-drive: aio=threads is not implemented yet; use aio=io_uring.");
+			if (strcmp(v, "io_uring"))
+				return opt_err(err, len,
+					       "-drive: aio=%s is not supported (io_uring).", v);
+		} else if (!strcmp(k, "discard")) {
+			if (!strcmp(v, "unmap") || !strcmp(v, "on"))
+				d->discard = true;
+			else if (!strcmp(v, "ignore") || !strcmp(v, "off"))
+				d->discard = false;
+			else
+				r = -EINVAL;
+		} else {
+			return opt_err(err, len, "-drive: unknown option '%s'.", k);
+		}
+		if (r < 0)
+			return opt_err(err, len, "-drive: bad value '%s' for '%s'.", v, k);
+	}
+	if (!d->file || !*d->file)
+		return opt_err(err, len, "-drive: no file= given.");
+	if (d->id && drive_find(cfg, d->id) >= 0)
+		return opt_err(err, len, "-drive: id '%s' is used twice.", d->id);
+	cfg->ndrives++;
+	if (d->if_virtio)
+		return add_blk(cfg, cfg->ndrives - 1, &b, err, len);
+	if (!d->id)
+		return opt_err(err, len, "-drive: if=none needs an id=.");
+	return 0;
+}
+
+static int parse_blk(struct kv_opts *kv, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	const char *drive = kv_get(kv, "drive");
+	unsigned long long v;
+	struct blk_cfg *b;
+	int d, r;
+
+	if (!drive)
+		return opt_err(err, len, "-device virtio-blk-pci: drive= is missing.");
+	d = drive_find(cfg, drive);
+	if (d < 0)
+		return opt_err(err, len,
+			       "-device virtio-blk-pci: no -drive with id '%s' (give -drive before -device).",
+			       drive);
+	r = add_blk(cfg, d, &b, err, len);
+	if (r < 0)
+		return r;
+	for (unsigned int i = 0; i < kv->n; i++) {
+		const char *k = kv->key[i], *val = kv->val[i];
+
+		r = 0;
+		if (!strcmp(k, "drive") || !strcmp(k, "id"))
+			continue;
+		if (!strcmp(k, "serial"))
+			b->serial = val;
+		else if (!strcmp(k, "addr"))
+			r = parse_pci_addr(val, &b->slot);
+		else if (!strcmp(k, "ioeventfd"))
+			r = parse_bool(val, &b->ioeventfd);
+		else if (!strcmp(k, "irqfd"))
+			r = parse_bool(val, &b->irqfd);
+		else if (!strcmp(k, "queue-size")) {
+			r = parse_uint(val, 1024, &v);
+			if (r == 0 && (v < 2 || (v & (v - 1))))
+				r = -EINVAL;
+			b->queue_size = v;
+		} else if (!strcmp(k, "num-queues")) {
+			r = parse_uint(val, 64, &v);
+			if (r == 0 && v != 1)
+				return opt_err(err, len,
+					       "-device virtio-blk-pci: num-queues=%s is not implemented yet (1 queue).", val);
+		} else if (!strcmp(k, "logical_block_size") ||
+			   !strcmp(k, "physical_block_size")) {
+			r = parse_uint(val, 4096, &v);
+			if (r == 0 && v != 512)
+				return opt_err(err, len,
+					       "-device virtio-blk-pci: %s=%s is not implemented yet (512).", k, val);
+		} else
+			return opt_err(err, len,
+				       "-device virtio-blk-pci: unknown property '%s'.", k);
+		if (r < 0)
+			return opt_err(err, len,
+				       "-device virtio-blk-pci: bad value '%s' for '%s'.", val, k);
 	}
 	return 0;
 }
@@ -410,6 +578,8 @@ static int parse_device(const char *s, struct vm_config *cfg, char *err,
 	}
 	if (!strcmp(kv->driver, "virtio-balloon-pci"))
 		return parse_balloon(kv, cfg, err, len);
+	if (!strcmp(kv->driver, "virtio-blk-pci"))
+		return parse_blk(kv, cfg, err, len);
 	p = kv->driver;
 	return opt_err(err, len, "-device: '%s' is not a device this VMM has.", p);
 }
@@ -479,6 +649,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_serial(val, cfg, err, len);
 		} else if (!strcmp(name, "device")) {
 			r = parse_device(val, cfg, err, len);
+		} else if (!strcmp(name, "drive")) {
+			r = parse_drive(val, cfg, err, len);
 		} else if (!strcmp(name, "qmp")) {
 			r = parse_qmp(val, cfg, err, len);
 		} else if (!strcmp(name, "accel")) {

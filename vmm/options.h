@@ -40,6 +40,29 @@ struct balloon_cfg {
 	bool ioeventfd, irqfd;          /* fast paths (default on) */
 };
 
+#define VMM_MAX_DRIVES 8
+
+struct drive_cfg {
+	const char *id;
+	const char *file;
+	bool if_virtio;                 /* if=virtio: has its own device */
+	bool read_only;
+	int cache;                      /* enum blk_cache */
+	bool discard;
+	bool used;
+};
+
+struct blk_cfg {
+	int drive;                      /* index into drives[] */
+	const char *serial;
+	int slot;
+	unsigned int queue_size;
+	bool ioeventfd, irqfd;
+};
+
+/* PCI devices in command-line order (slots are handed out in it). */
+enum pci_kind { PCI_BALLOON, PCI_BLK };
+
 struct vm_config {
 	uint64_t ram_size;
 	unsigned int ncpus;
@@ -54,6 +77,10 @@ struct vm_config {
 	int verbose;
 	bool help, version;
 	struct balloon_cfg balloon;
+	unsigned int ndrives, nblks, npci;
+	struct drive_cfg drives[VMM_MAX_DRIVES];
+	struct blk_cfg blks[VMM_MAX_DRIVES];
+	struct { enum pci_kind kind; unsigned int index; } pci_order[VMM_MAX_DEVICES];
 	const char *qmp_path;           /* -qmp unix:PATH,server=on,wait=off */
 	unsigned int ndevices;
 	struct kv_opts devices[VMM_MAX_DEVICES];

@@ -71,6 +71,51 @@ pass=$((pass + $(grep -c '^PASS' "$T/qmp.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmp.out")))
 grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
 
+# virtio-blk on io_uring: write, flush, read back, serial, refusals; the
+# data must be in the image file afterwards; read-only drives refuse.
+head -c 1M /dev/zero > "$T/disk.img"
+BLK="-drive file=$T/disk.img,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,serial=vmm-ser1"
+run blk-round-trip 33 "kicks 6 by ioeventfd" "blk ok" -- -v -m 64M -kernel "$GUESTS/blk.elf" $DX $BLK
+if [ "$(od -A n -t x1 -j 512 -N 4 "$T/disk.img" | tr -d ' ')" = 01005aa5 ]; then
+	ok blk-data-in-image
+else
+	bad blk-data-in-image "sector 1 is $(od -A n -t x1 -j 512 -N 8 "$T/disk.img")"
+fi
+run blk-slow-paths 33 "kicks 0 by ioeventfd, 6 by MMIO exit" "blk ok" -- \
+	-v -m 64M -kernel "$GUESTS/blk.elf" $DX $BLK,ioeventfd=off,irqfd=off
+head -c 1M /dev/zero > "$T/ro.img"
+run blk-read-only 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append ro $DX \
+	-drive file=$T/ro.img,if=none,id=d0,format=raw,readonly=on \
+	-device virtio-blk-pci,drive=d0,serial=vmm-ser1
+if cmp -s "$T/ro.img" <(head -c 1M /dev/zero); then ok blk-read-only-untouched
+else bad blk-read-only-untouched "the read-only image changed"; fi
+run blk-if-virtio 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append ro-noserial $DX \
+	-drive file=$T/ro.img,if=virtio,format=raw,readonly=on
+# An image in use by one VMM cannot be opened for writing by another.
+"$VMM" -kernel "$GUESTS/echo.elf" -drive file=$T/disk.img,if=virtio,format=raw \
+	< <(sleep 3) >/dev/null 2>&1 &
+holder=$!
+sleep 0.5
+run blk-image-locked 1 "'$T/disk.img' is locked by another process" "" -- \
+	-kernel "$GUESTS/reset.elf" -drive file=$T/disk.img,if=virtio,format=raw
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+size_before=$(stat -c %s "$T/disk.img")
+run blk-format 1 "format 'qcow2' is not supported" "" -- -kernel "$GUESTS/reset.elf" \
+	-drive file=$T/disk.img,if=virtio,format=qcow2
+run blk-aio-threads 1 "aio=threads is not implemented yet" "" -- -kernel "$GUESTS/reset.elf" \
+	-drive file=$T/disk.img,if=virtio,aio=threads
+run blk-missing-file 1 "cannot open '$T/none.img'" "" -- -kernel "$GUESTS/reset.elf" \
+	-drive file=$T/none.img,if=virtio
+run blk-no-drive 1 "no -drive with id 'd9'" "" -- -kernel "$GUESTS/reset.elf" \
+	-device virtio-blk-pci,drive=d9
+run blk-drive-twice 1 "drive 'd0' is already used" "" -- -kernel "$GUESTS/reset.elf" \
+	-drive file=$T/disk.img,if=none,id=d0 -device virtio-blk-pci,drive=d0 \
+	-device virtio-blk-pci,drive=d0
+run blk-bad-cache 1 "cache=sometimes is not one of" "" -- -kernel "$GUESTS/reset.elf" \
+	-drive file=$T/disk.img,if=virtio,cache=sometimes
+[ "$(stat -c %s "$T/disk.img")" = "$size_before" ] && ok blk-image-not-truncated ||
+	bad blk-image-not-truncated "size changed"
+
 # The PVM workarounds: active only on PVM, and needed there.
 if [ -d /sys/module/kvm_pvm ]; then
 	run pvm-quirks-finish-insns 33 "PVM: finished 1 int3" \

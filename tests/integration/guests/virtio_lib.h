@@ -2,7 +2,8 @@
  * Shared pieces of the tiny virtio-pci drivers (GNU as, 32-bit). Include
  * once, after common.h; provides:
  *   cfg_read / cfg_write   conf1 config access for the device in (slot)
- *   virtio_probe           find 1af4:1045, walk its capabilities, enable
+ *   virtio_probe           find (want_id), 1af4:1045 by default, walk its
+ *                          capabilities, enable
  *                          memory decode and bus mastering; %edi = failing
  *                          step on return with CF set
  *   virtio_negotiate       reset, ACK|DRIVER, VERSION_1, FEATURES_OK
@@ -42,7 +43,7 @@ virtio_probe:
 	movl $0, slot
 1:	xor %ecx, %ecx
 	call cfg_read
-	cmp $0x10451af4, %eax
+	cmp want_id, %eax
 	je found
 	incl slot
 	cmpl $32, slot
@@ -187,6 +188,7 @@ virtio_setup_queue:
 
 	.balign 4
 slot:	.long 0
+want_id: .long 0x10451af4      /* virtio-balloon unless told otherwise */
 bar:	.long 0
 common:	.long 0
 notify:	.long 0

@@ -1,0 +1,224 @@
+/*
+ * A tiny virtio-blk driver: writes sector 1, flushes, reads it back and
+ * compares, asks for the serial, and sends requests the device must
+ * refuse (a read past the end, a short header). With "-append ro" the
+ * drive is read-only and the write must fail instead; "-append ro-noserial"
+ * also skips the serial check (a drive without serial=). Completions are
+ * polled. isa-debug-exit 0x10 on success, 0x11 (and the step) on failure.
+ */
+#include "common.h"
+	PVH_NOTE(_start)
+
+#define Q       0x40000              /* desc, avail +0x1000, used +0x2000 */
+#define HDR     0x50000
+#define DATA    0x51000
+#define RBUF    0x52000
+#define IDBUF   0x53000
+#define STATUS  0x54000
+
+_start:
+	mov $0x90000, %esp
+	mov 24(%ebx), %eax           /* cmdline: "ro" for a read-only drive */
+	cmpb $'r', (%eax)
+	sete ro_mode
+	cmpb $'-', 2(%eax)           /* "ro-noserial" */
+	sete no_serial
+	movl $0x10421af4, want_id
+	call virtio_probe
+	jc fail
+	call virtio_negotiate
+	jc fail
+	xor %eax, %eax
+	mov $0xffff, %ecx            /* no interrupt: polled */
+	mov $Q, %edx
+	call virtio_setup_queue
+	mov %eax, qnotify
+	mov common, %ebx
+	movb $0xf, 0x14(%ebx)
+	mov devcfg_addr, %ebx
+	mov (%ebx), %eax             /* capacity, low 32 bits */
+	mov %eax, capacity
+	mov $10, %edi
+	test %eax, %eax
+	jz fail
+
+	/* Fill the write buffer with a pattern. */
+	mov $DATA, %edi
+	mov $128, %ecx
+	mov $0xa55a0001, %eax
+1:	mov %eax, (%edi)
+	add $4, %edi
+	inc %eax
+	dec %ecx
+	jnz 1b
+
+	/* 1. OUT sector 1: hdr, data (readable), status. */
+	movl $1, HDR                 /* VIRTIO_BLK_T_OUT */
+	movl $0, HDR + 4
+	movl $1, HDR + 8
+	movl $0, HDR + 12
+	mov $HDR, %eax
+	mov $16, %ebx
+	mov $DATA, %ecx
+	mov $512, %edx
+	mov $0, %esi                 /* data readable */
+	call request3
+	mov $11, %edi
+	cmpb $0, ro_mode
+	jne ro_check
+	cmpb $0, STATUS
+	jne fail
+
+	/* 2. FLUSH: hdr, status. */
+	movl $4, HDR
+	movl $0, HDR + 8
+	mov $HDR, %eax
+	mov $16, %ebx
+	call request2
+	mov $12, %edi
+	cmpb $0, STATUS
+	jne fail
+	jmp read_back
+ro_check:
+	cmpb $1, STATUS              /* IOERR: the drive is read-only */
+	jne fail
+
+read_back:
+	/* 3. IN sector 1 into RBUF (writable). */
+	movl $0, HDR
+	movl $1, HDR + 8
+	mov $HDR, %eax
+	mov $16, %ebx
+	mov $RBUF, %ecx
+	mov $512, %edx
+	mov $2, %esi                 /* data writable */
+	call request3
+	mov $13, %edi
+	cmpb $0, STATUS
+	jne fail
+	cmpb $0, ro_mode
+	jne 3f
+	mov $DATA, %esi
+	mov $RBUF, %edi
+	mov $128, %ecx
+	repe cmpsl
+	mov $14, %edi
+	jne fail
+3:
+	/* 4. GET_ID into IDBUF (20 bytes). */
+	movl $8, HDR
+	movl $0, HDR + 8
+	mov $HDR, %eax
+	mov $16, %ebx
+	mov $IDBUF, %ecx
+	mov $20, %edx
+	mov $2, %esi
+	call request3
+	mov $15, %edi
+	cmpb $0, STATUS
+	jne fail
+	cmpb $0, no_serial
+	jne 4f
+	mov $IDBUF, %esi
+	mov $serial, %edi
+	mov $8, %ecx
+	repe cmpsb
+	mov $16, %edi
+	jne fail
+4:
+	/* 5. IN at sector == capacity: past the end, IOERR. */
+	movl $0, HDR
+	mov capacity, %eax
+	mov %eax, HDR + 8
+	mov $HDR, %eax
+	mov $16, %ebx
+	mov $RBUF, %ecx
+	mov $512, %edx
+	mov $2, %esi
+	call request3
+	mov $17, %edi
+	cmpb $1, STATUS
+	jne fail
+
+	/* 6. A header of 8 bytes: IOERR, and the device lives on. */
+	mov $HDR, %eax
+	mov $8, %ebx
+	call request2
+	mov $18, %edi
+	cmpb $1, STATUS
+	jne fail
+	mov common, %ebx
+	mov $19, %edi
+	testb $0x40, 0x14(%ebx)      /* not NEEDS_RESET */
+	jnz fail
+
+	mov $ok, %esi
+	call puts
+	DEBUG_EXIT_WITH(0x10)
+halt:
+	cli
+	hlt
+	jmp halt
+fail:
+	FAIL_WITH_STEP(failed)
+	jmp halt
+
+/* request2: hdr (%eax, %ebx bytes) + status. */
+request2:
+	movb $0xff, STATUS
+	mov %eax, Q
+	movl $0, Q + 4
+	mov %ebx, Q + 8
+	movl $0x00010001, Q + 12     /* flags NEXT, next = 1 */
+	movl $STATUS, Q + 16
+	movl $0, Q + 20
+	movl $1, Q + 24
+	movl $2, Q + 28              /* flags WRITE, next 0 */
+	jmp submit
+
+/* request3: hdr (%eax, %ebx) + data (%ecx, %edx, flags %esi) + status. */
+request3:
+	movb $0xff, STATUS
+	mov %eax, Q
+	movl $0, Q + 4
+	mov %ebx, Q + 8
+	movl $0x00010001, Q + 12     /* NEXT, next = 1 */
+	mov %ecx, Q + 16
+	movl $0, Q + 20
+	mov %edx, Q + 24
+	or $1, %esi                  /* NEXT (+ WRITE if asked) */
+	mov %esi, %eax
+	or $0x00020000, %eax         /* next = 2 */
+	mov %eax, Q + 28
+	movl $STATUS, Q + 32
+	movl $0, Q + 36
+	movl $1, Q + 40
+	movl $2, Q + 44              /* WRITE */
+	/* fall through */
+/* submit head 0, kick, wait until used.idx moves. */
+submit:
+	movzwl Q + 0x1002, %eax
+	mov %eax, %ecx
+	and $7, %ecx
+	movw $0, Q + 0x1004(, %ecx, 2)
+	inc %eax
+	mov %ax, Q + 0x1002
+	mov qnotify, %edx
+	movw $0, (%edx)
+1:	cmpw %ax, Q + 0x2002
+	je 2f
+	pause
+	jmp 1b
+2:	ret
+
+DEFINE_PUTS
+#include "virtio_lib.h"
+
+	.balign 4
+qnotify: .long 0
+capacity: .long 0
+ro_mode: .byte 0
+no_serial: .byte 0
+serial:	.ascii "vmm-ser1"
+ok:	.asciz "blk ok: write, flush, read back, serial, refusals\n"
+failed:	.asciz "blk guest FAILED at step "
