@@ -97,13 +97,20 @@ static bool blk_submit(struct blk_dev *b, struct blk_inflight *f,
 		else
 			io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
 		break;
-	default:
-		/* DISCARD / WRITE_ZEROES: one segment per request for now. */
+	default: {
+		/* DISCARD, or WRITE_ZEROES with unmap: punch a hole (the image's
+		 * blocks are freed); WRITE_ZEROES without it: zero in place.
+		 * One segment per request (max_discard_seg is 1). */
+		bool unmap = r->type == VIRTIO_BLK_T_DISCARD ||
+			     (r->segs[0].flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
+
 		io_uring_prep_fallocate(sqe, b->fd,
-			FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			(unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
+			FALLOC_FL_KEEP_SIZE,
 			r->segs[0].sector * BLK_SECTOR,
 			(uint64_t)r->segs[0].num_sectors * BLK_SECTOR);
 		break;
+	}
 	}
 	io_uring_sqe_set_data(sqe, f);
 	return true;

@@ -37,6 +37,7 @@ boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
 	"$VMM" -m ${RAM_MB}M -smp "$smp" -kernel "$GUEST/vmlinuz" \
 		-initrd "$GUEST/initramfs.cpio" -nographic \
 		-device virtio-balloon-pci,id=balloon0 \
+		-drive file="$T/disk.img",if=virtio,format=raw \
 		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=mem,cpus,modules,pci,balloon" \
 		</dev/null >"$log" 2>"$log.err" &
 	pid=$!
@@ -58,6 +59,7 @@ boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
 	secs=$(( (end - start) / 1000000000 ))
 }
 
+head -c 8M /dev/zero > "$T/disk.img"
 for smp in $SMPS; do
 	log="$T/boot-smp$smp.log"
 	if [ $pvm = 1 ]; then
@@ -97,6 +99,8 @@ for smp in $SMPS; do
 		ok "$n-pci-virtio-balloon" || bad "$n-pci-virtio-balloon" "not enumerated"
 	has "$log" "pci 0000:00:01.0: (reg 0x10:|BAR 0) \[mem 0xc0000000-0xc0007fff\]" &&
 		ok "$n-pci-balloon-bar" || bad "$n-pci-balloon-bar" "$(grep -E '00:01.0: (reg|BAR)' "$log")"
+	has "$log" "pci 0000:00:02.0: \[1af4:1042\] type 00 class 0x010000" &&
+		ok "$n-pci-virtio-blk" || bad "$n-pci-virtio-blk" "not enumerated"
 	has "$log" "PCI: MMCONFIG for domain 0000 \[bus 00-00\] at \[mem 0xe0000000-0xe00fffff\]" &&
 		ok "$n-pci-ecam" || bad "$n-pci-ecam" "$(grep -i mmconfig "$log" | head -2)"
 	has "$log" "Run /init as init process" && ok "$n-reaches-init" ||
