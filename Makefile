@@ -80,12 +80,16 @@ asan:
 	build-asan/unit-tests --jobs 2
 	./tests/integration/run.sh build-asan/vmm build-asan/guests
 
-bench: $(VMM) $(TEST_GUESTS)
+bench: $(VMM) $(TEST_GUESTS) $(BUILD)/blk-harness
 	./scripts/deps.sh --bench
 	./scripts/bench-startup.sh $(VMM) $(BUILD)/guests
 	./scripts/bench-virtio.sh $(VMM) $(BUILD)/guests
+	./scripts/bench-blk.sh $(BUILD)/blk-harness
 
 clean:
 	rm -rf build build-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+$(BUILD)/blk-harness: $(OBJ)/tests/bench/blk_harness.o $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -330,6 +330,19 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 
 void blk_exit(struct blk_dev *b)
 {
+	/*
+	 * Let in-flight requests finish first: the ring holds references to
+	 * the image, and its lock must be free when we are gone.
+	 */
+	while (b->ring_ok && b->n_inflight) {
+		struct __kernel_timespec ts = { .tv_sec = 5 };
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe_timeout(&b->ring, &cqe, &ts) < 0)
+			break;
+		io_uring_cqe_seen(&b->ring, cqe);
+		b->n_inflight--;
+	}
 	if (b->ring_ok)
 		io_uring_queue_exit(&b->ring);
 	b->ring_ok = false;
