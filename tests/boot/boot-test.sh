@@ -19,7 +19,7 @@ GUEST=$(realpath "$2")
 RAM_MB=${BOOT_TEST_RAM_MB:-512}
 LIMIT=${BOOT_TEST_TIMEOUT:-900}
 SMPS=${BOOT_TEST_SMP:-"1 2"}
-T=$(mktemp -d)
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmm-boot.XXXXXX")
 trap 'rm -rf "$T"; [ -n "${pid:-}" ] && kill -9 $pid 2>/dev/null' EXIT
 pass=0 fail=0 skip=0
 
