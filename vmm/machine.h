@@ -71,6 +71,10 @@ void machine_destroy(struct machine *m);
 /* Ask every vCPU to stop; safe from any thread, idempotent. */
 void machine_stop(void *m, int status, const char *why);
 
+/* machine_qmp.c */
+int machine_add_qmp(struct machine *m, char *err, size_t errlen);
+void machine_balloon_actual_changed(void *ctx, uint32_t pages);
+
 /* vcpu.c */
 int vcpu_threads_start(struct machine *m);
 void vcpu_threads_kick(struct machine *m);
