@@ -55,3 +55,19 @@ puts:	lodsb;                                       \
 	mov $'\n', %al;                              \
 	call putc;                                   \
 	DEBUG_EXIT_WITH(0x11)
+
+/*
+ * Point IDT entry @vec (IDT at @idt, 256 entries, loaded from idtr) at
+ * @handler with gate @type (0x8e00 interrupt, 0x8f00 trap), ring 0, code
+ * selector 0x10 as the VMM's PVH GDT has it; then load the IDT.
+ * Clobbers %eax and %edi. The guest defines idtr.
+ */
+#define IDT_GATE(idt, vec, handler, type)            \
+	mov $handler, %eax;                          \
+	mov $(idt) + (vec) * 8, %edi;                \
+	mov %ax, (%edi);                             \
+	movw $0x10, 2(%edi);                         \
+	movw $(type), 4(%edi);                       \
+	shr $16, %eax;                               \
+	mov %ax, 6(%edi);                            \
+	lidt idtr

@@ -11,14 +11,7 @@
 
 _start:
 	mov $0x90000, %esp
-	mov $bp_handler, %eax
-	mov $IDT + 3 * 8, %edi
-	mov %ax, (%edi)
-	movw $0x10, 2(%edi)
-	movw $0x8f00, 4(%edi)        /* present, ring 0, 32-bit trap gate */
-	shr $16, %eax
-	mov %ax, 6(%edi)
-	lidt idtr
+	IDT_GATE(IDT, 3, bp_handler, 0x8f00)
 	fwait
 	int3
 after_bp:

@@ -30,14 +30,7 @@ _start:
 
 	call virtio_probe
 	jc fail
-	mov $handler, %eax
-	mov $IDT + VEC * 8, %edi
-	mov %ax, (%edi)
-	movw $0x10, 2(%edi)
-	movw $0x8e00, 4(%edi)
-	shr $16, %eax
-	mov %ax, 6(%edi)
-	lidt idtr
+	IDT_GATE(IDT, VEC, handler, 0x8e00)
 	mov $LAPIC + 0xf0, %eax
 	orl $0x1ff, (%eax)
 	call virtio_negotiate

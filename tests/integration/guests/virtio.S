@@ -32,14 +32,7 @@ _start:
 	call virtio_probe
 	jc fail
 	/* 4. IDT with our handler, local APIC software-enabled. */
-	mov $handler, %eax
-	mov $IDT + VEC_QUEUE * 8, %edi
-	mov %ax, (%edi)
-	movw $0x10, 2(%edi)
-	movw $0x8e00, 4(%edi)      /* present, ring 0, 32-bit interrupt gate */
-	shr $16, %eax
-	mov %ax, 6(%edi)
-	lidt idtr
+	IDT_GATE(IDT, VEC_QUEUE, handler, 0x8e00)
 	mov $LAPIC + 0xf0, %eax
 	orl $0x1ff, (%eax)
 
