@@ -14,6 +14,8 @@
 #include "util/log.h"
 #include "virtio/blk.h"
 
+/* A request's data may span this many descriptors (the driver's limit;
+ * longer chains are refused with IOERR). */
 #define BLK_SEG_MAX      254
 #define BLK_SIZE_MAX     (1u << 20)
 
@@ -22,19 +24,25 @@ static void blk_config_read(void *dev, unsigned int off, uint8_t *data,
 {
 	struct blk_dev *b = dev;
 	struct virtio_blk_config c = { 0 };
+	unsigned int lbs = 512u << b->geo.lbs_shift;
+	unsigned int pbs = b->opts.physical_block_size;
 
 	c.capacity = b->geo.capacity;
 	c.size_max = BLK_SIZE_MAX;
 	c.seg_max = BLK_SEG_MAX;
-	c.blk_size = BLK_SECTOR;
-	c.physical_block_exp = 0;
+	c.blk_size = lbs;
+	/* physical_block_exp: physical blocks per logical block, log2. */
+	while (pbs > lbs) {
+		c.physical_block_exp++;
+		pbs >>= 1;
+	}
 	c.min_io_size = 1;
 	c.opt_io_size = 0;
 	c.wce = b->wce;
-	c.num_queues = 1;
+	c.num_queues = b->nq;
 	c.max_discard_sectors = UINT32_MAX / BLK_SECTOR;
 	c.max_discard_seg = b->geo.max_discard_segs;
-	c.discard_sector_alignment = 1;
+	c.discard_sector_alignment = 1u << b->geo.lbs_shift;
 	c.max_write_zeroes_sectors = UINT32_MAX / BLK_SECTOR;
 	c.max_write_zeroes_seg = b->geo.max_discard_segs;
 	c.write_zeroes_may_unmap = 1;
@@ -47,18 +55,30 @@ static void blk_config_write(void *dev, unsigned int off, const uint8_t *data,
 	struct blk_dev *b = dev;
 
 	/* Only the writeback flag is the driver's (CONFIG_WCE). */
-	if (off == offsetof(struct virtio_blk_config, wce) && len == 1)
+	if (off == offsetof(struct virtio_blk_config, wce) && len == 1) {
+		pthread_mutex_lock(&b->lock);
 		b->wce = data[0] ? 1 : 0;
+		pthread_mutex_unlock(&b->lock);
+	}
 }
 
 static void blk_reset(void *dev)
 {
-	(void)dev;   /* in-flight requests finish; their heads are dropped */
+	struct blk_dev *b = dev;
+
+	/*
+	 * Requests in flight finish in the host, but their answers belong to
+	 * rings that are gone: a new generation makes completion drop them,
+	 * even once the driver has set up the queues again.
+	 */
+	pthread_mutex_lock(&b->lock);
+	b->gen++;
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* Complete @head now with @status, @used bytes written. Locked. */
-static void blk_finish(struct blk_dev *b, struct virtq *vq, uint16_t head,
-		       uint8_t *status, uint8_t st, uint32_t used)
+static void blk_finish(struct virtq *vq, uint16_t head, uint8_t *status,
+		       uint8_t st, uint32_t used)
 {
 	*status = st;
 	virtq_push(vq, head, used + 1);
@@ -73,46 +93,86 @@ static void blk_io_error(struct blk_dev *b, int res, uint32_t type)
 	       b->opts.path, type, strerror(-res));
 }
 
-/* Queue one SQE for @r; false if the ring is full. Locked. */
-static bool blk_submit(struct blk_dev *b, struct blk_inflight *f,
-		       struct blk_req *r)
+static void blk_inflight_release(struct blk_inflight *f)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
-	uint64_t off = r->sector * BLK_SECTOR;
+	if (f->iov != f->iov_small)
+		free(f->iov);
+	f->iov = NULL;
+	f->busy = false;
+}
 
-	if (!sqe)
+/* Copy what the backend needs out of the parsed request @r (its iovecs
+ * and segments are overwritten by the next request). Locked. */
+static int blk_inflight_fill(struct blk_dev *b, struct blk_inflight *f,
+			     uint16_t q, uint16_t head, const struct blk_req *r)
+{
+	*f = (struct blk_inflight){
+		.busy = true, .q = q, .head = head, .gen = b->gen,
+		.type = r->type, .status = r->status,
+		.off = r->sector * BLK_SECTOR, .len = r->data_len,
+		.dsync = r->type == VIRTIO_BLK_T_OUT &&
+			 (b->opts.cache == BLK_CACHE_WRITETHROUGH || !b->wce),
+		.nop = r->type == VIRTIO_BLK_T_FLUSH &&
+		       b->opts.cache == BLK_CACHE_UNSAFE,
+		.n_iov = r->n_data, .n_segs = r->n_segs,
+	};
+	f->iov = f->iov_small;
+	if (r->n_data > BLK_INLINE_IOVS) {
+		f->iov = malloc(r->n_data * sizeof(*f->iov));
+		if (!f->iov) {
+			f->iov = f->iov_small;
+			f->busy = false;
+			return -ENOMEM;
+		}
+	}
+	memcpy(f->iov, r->data, r->n_data * sizeof(*f->iov));
+	memcpy(f->segs, r->segs, r->n_segs * sizeof(f->segs[0]));
+	return 0;
+}
+
+/* Queue @f's SQEs (one per discard segment); false if the ring is full. */
+static bool blk_submit_uring(struct blk_dev *b, struct blk_inflight *f)
+{
+	unsigned int n = f->n_segs ? f->n_segs : 1;
+
+	if (io_uring_sq_space_left(&b->ring) < n)
+		io_uring_submit(&b->ring);
+	if (io_uring_sq_space_left(&b->ring) < n)
 		return false;
-	switch (r->type) {
-	case VIRTIO_BLK_T_IN:
-		io_uring_prep_readv(sqe, b->fd, r->data, r->n_data, off);
-		break;
-	case VIRTIO_BLK_T_OUT:
-		io_uring_prep_writev(sqe, b->fd, r->data, r->n_data, off);
-		if (b->opts.cache == BLK_CACHE_WRITETHROUGH || !b->wce)
-			sqe->rw_flags = RWF_DSYNC;
-		break;
-	case VIRTIO_BLK_T_FLUSH:
-		if (b->opts.cache == BLK_CACHE_UNSAFE)
-			io_uring_prep_nop(sqe);
-		else
-			io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
-		break;
-	default: {
-		/* DISCARD, or WRITE_ZEROES with unmap: punch a hole (the image's
-		 * blocks are freed); WRITE_ZEROES without it: zero in place.
-		 * One segment per request (max_discard_seg is 1). */
-		bool unmap = r->type == VIRTIO_BLK_T_DISCARD ||
-			     (r->segs[0].flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
+	f->pending = n;
+	for (unsigned int i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+		const struct virtio_blk_discard_write_zeroes *s = &f->segs[i];
+		bool unmap;
 
-		io_uring_prep_fallocate(sqe, b->fd,
-			(unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
-			FALLOC_FL_KEEP_SIZE,
-			r->segs[0].sector * BLK_SECTOR,
-			(uint64_t)r->segs[0].num_sectors * BLK_SECTOR);
-		break;
+		switch (f->type) {
+		case VIRTIO_BLK_T_IN:
+			io_uring_prep_readv(sqe, b->fd, f->iov, f->n_iov, f->off);
+			break;
+		case VIRTIO_BLK_T_OUT:
+			io_uring_prep_writev(sqe, b->fd, f->iov, f->n_iov, f->off);
+			if (f->dsync)
+				sqe->rw_flags = RWF_DSYNC;
+			break;
+		case VIRTIO_BLK_T_FLUSH:
+			if (f->nop)
+				io_uring_prep_nop(sqe);
+			else
+				io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+			break;
+		default:
+			/* DISCARD, or WRITE_ZEROES with unmap: punch a hole (the
+			 * image's blocks are freed); without: zero in place. */
+			unmap = f->type == VIRTIO_BLK_T_DISCARD ||
+				(s->flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
+			io_uring_prep_fallocate(sqe, b->fd,
+				(unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
+				FALLOC_FL_KEEP_SIZE, s->sector * BLK_SECTOR,
+				(uint64_t)s->num_sectors * BLK_SECTOR);
+			break;
+		}
+		io_uring_sqe_set_data(sqe, f);
 	}
-	}
-	io_uring_sqe_set_data(sqe, f);
 	return true;
 }
 
@@ -124,53 +184,53 @@ static void blk_queue_notify(void *dev, unsigned int q)
 	unsigned int queued = 0;
 	int r;
 
+	if (q >= b->nq)
+		return;
 	pthread_mutex_lock(&b->vp.lock);
 	pthread_mutex_lock(&b->lock);
 	while ((r = virtq_pop(vq, &b->chain)) == 1) {
 		struct blk_req *req = &b->req;
+		uint16_t head = b->chain.head;
 		int st = blk_req_parse(&b->chain, &b->geo, req);
-		struct blk_inflight *f = &b->inflight[b->chain.head];
+		struct blk_inflight *f = &b->inflight[q * b->qsize + head];
 
 		if (st < 0) {
 			r = -ENOMSG;   /* no status byte to answer in */
 			break;
 		}
+		if (st == VIRTIO_BLK_S_OK && req->n_data > BLK_SEG_MAX)
+			st = VIRTIO_BLK_S_IOERR;
 		if (st == VIRTIO_BLK_S_OK && req->type == VIRTIO_BLK_T_GET_ID) {
 			size_t n = virtq_buf_to_iov(req->data, req->n_data, 0,
 						    b->serial, sizeof(b->serial));
 
-			blk_finish(b, vq, b->chain.head, req->status,
-				   VIRTIO_BLK_S_OK, n);
+			blk_finish(vq, head, req->status, VIRTIO_BLK_S_OK, n);
 			notify = true;
 			continue;
 		}
-		if (st == VIRTIO_BLK_S_OK &&
-		    (req->type == VIRTIO_BLK_T_DISCARD ||
-		     req->type == VIRTIO_BLK_T_WRITE_ZEROES) && req->n_segs != 1)
-			st = VIRTIO_BLK_S_UNSUPP;
-		if (st != VIRTIO_BLK_S_OK || f->busy) {
-			blk_finish(b, vq, b->chain.head, req->status,
-				   f->busy ? VIRTIO_BLK_S_IOERR : st, 0);
+		/* A head still in flight from before a reset: refuse, the slot
+		 * is taken. */
+		if (st == VIRTIO_BLK_S_OK && f->busy)
+			st = VIRTIO_BLK_S_IOERR;
+		if (st == VIRTIO_BLK_S_OK && blk_inflight_fill(b, f, q, head, req))
+			st = VIRTIO_BLK_S_IOERR;
+		if (st == VIRTIO_BLK_S_OK && !b->use_pool &&
+		    !blk_submit_uring(b, f)) {
+			blk_inflight_release(f);
+			st = VIRTIO_BLK_S_IOERR;
+		}
+		if (st != VIRTIO_BLK_S_OK) {
+			blk_finish(vq, head, req->status, st, 0);
 			notify = true;
 			continue;
 		}
-		*f = (struct blk_inflight){
-			.busy = true, .head = b->chain.head, .status = req->status,
-			.type = req->type,
-			.used_len = req->type == VIRTIO_BLK_T_IN ? req->data_len : 0,
-		};
-		if (!blk_submit(b, f, req)) {
-			f->busy = false;
-			blk_finish(b, vq, b->chain.head, req->status,
-				   VIRTIO_BLK_S_IOERR, 0);
-			notify = true;
-			continue;
-		}
+		if (b->use_pool)
+			blk_pool_queue(&b->pool, f);
 		b->n_inflight++;
 		queued++;
 	}
 	/* One submission for everything this kick brought. */
-	if (queued)
+	if (queued && !b->use_pool)
 		io_uring_submit(&b->ring);
 	pthread_mutex_unlock(&b->lock);
 	pthread_mutex_unlock(&b->vp.lock);
@@ -182,45 +242,72 @@ static void blk_queue_notify(void *dev, unsigned int q)
 		virtio_pci_notify_queue(&b->vp, q);
 }
 
+/* @f is done with @f->res: answer the guest if its ring still exists.
+ * Returns whether an answer went into queue f->q. Locked. */
+static bool blk_done(struct blk_dev *b, struct blk_inflight *f)
+{
+	struct virtq *vq = &b->vp.queues[f->q].vq;
+	bool moves = f->type == VIRTIO_BLK_T_IN || f->type == VIRTIO_BLK_T_OUT;
+	uint8_t st = VIRTIO_BLK_S_OK;
+	uint32_t used = f->type == VIRTIO_BLK_T_IN ? f->len : 0;
+	bool live = f->gen == b->gen && vq->enabled;
+
+	/* A short transfer is an error too (ENOSPC part-way, or the image
+	 * shrank under us). */
+	if (f->res < 0 || (moves && (uint64_t)f->res != f->len)) {
+		blk_io_error(b, f->res < 0 ? f->res : -EIO, f->type);
+		st = VIRTIO_BLK_S_IOERR;
+		used = 0;
+	}
+	b->n_inflight--;
+	blk_inflight_release(f);
+	if (!live)
+		return false;
+	blk_finish(vq, f->head, f->status, st, used);
+	return true;
+}
+
 void blk_complete(void *ctx)
 {
 	struct blk_dev *b = ctx;
-	struct virtq *vq = &b->vp.queues[0].vq;
 	struct io_uring_cqe *cqe;
+	uint32_t notify = 0;          /* queues that got answers */
 	uint64_t cnt;
-	bool any = false;
 
 	if (read(b->cq_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&b->vp.lock);
 	pthread_mutex_lock(&b->lock);
-	while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
+	if (b->use_pool) {
+		struct blk_inflight *f = blk_pool_take_done(&b->pool), *next;
+
+		for (; f; f = next) {
+			next = f->next;
+			if (blk_done(b, f))
+				notify |= 1u << f->q;
+		}
+	}
+	while (!b->use_pool && io_uring_peek_cqe(&b->ring, &cqe) == 0) {
 		struct blk_inflight *f = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
-		uint8_t st = VIRTIO_BLK_S_OK;
 
 		io_uring_cqe_seen(&b->ring, cqe);
-		if (!f || !f->busy)
+		if (!f || !f->busy || !f->pending)
 			continue;
-		if (res < 0 || (f->type == VIRTIO_BLK_T_IN &&
-				(uint32_t)res != f->used_len)) {
-			blk_io_error(b, res < 0 ? res : -EIO, f->type);
-			st = VIRTIO_BLK_S_IOERR;
-		}
-		f->busy = false;
-		b->n_inflight--;
-		/* A reset while in flight: the ring is gone, drop the answer. */
-		if (!vq->enabled)
+		/* Several SQEs (discard segments): the first error wins. */
+		if (f->res >= 0 && (res < 0 || f->n_segs <= 1))
+			f->res = res;
+		if (--f->pending)
 			continue;
-		blk_finish(b, vq, f->head, f->status, st,
-			   st == VIRTIO_BLK_S_OK ? f->used_len : 0);
-		any = true;
+		if (blk_done(b, f))
+			notify |= 1u << f->q;
 	}
 	pthread_mutex_unlock(&b->lock);
 	pthread_mutex_unlock(&b->vp.lock);
-	/* One interrupt for the whole batch. */
-	if (any)
-		virtio_pci_notify_queue(&b->vp, 0);
+	/* One interrupt per queue for the whole batch. */
+	for (unsigned int q = 0; q < b->nq; q++)
+		if (notify & (1u << q))
+			virtio_pci_notify_queue(&b->vp, q);
 }
 
 static int blk_open(struct blk_dev *b, char *err, size_t errlen)
@@ -247,9 +334,16 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 	}
 	/* As QEMU: one writer, or any number of readers, per image. */
 	if (fcntl(b->fd, F_OFD_SETLK, &lk) < 0) {
+		struct flock who = lk;
+		char holder[48] = "";
+
+		/* OFD locks report pid -1; a classic lock names its process. */
+		if (fcntl(b->fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK &&
+		    who.l_pid > 0)
+			snprintf(holder, sizeof(holder), " (process %d)", who.l_pid);
 		snprintf(err, errlen,
-			 "-drive: '%s' is locked by another process (%s).", o->path,
-			 o->read_only ? "it is open for writing" : "it is in use");
+			 "-drive: '%s' is locked by another process%s (%s).", o->path,
+			 holder, o->read_only ? "it is open for writing" : "it is in use");
 		return -EBUSY;
 	}
 	if (fstat(b->fd, &st) < 0)
@@ -264,8 +358,49 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 			 o->path);
 		return -EINVAL;
 	}
-	/* A trailing partial sector is not visible to the guest. */
-	b->geo.capacity = b->size / BLK_SECTOR;
+	/* A trailing partial block is not visible to the guest. */
+	b->geo.capacity = (b->size / (BLK_SECTOR << b->geo.lbs_shift))
+			  << b->geo.lbs_shift;
+	return 0;
+}
+
+/* io_uring, or the thread pool when asked for or when io_uring is
+ * refused (old kernel, seccomp, io_uring_disabled). */
+static int blk_start_backend(struct blk_dev *b, char *err, size_t errlen)
+{
+	int r = -ENOSYS;
+
+	b->cq_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->cq_efd < 0) {
+		snprintf(err, errlen, "-drive: cannot set up completions: %s.",
+			 strerror(errno));
+		return -errno;
+	}
+	if (b->opts.aio != BLK_AIO_THREADS) {
+		r = io_uring_queue_init(b->qsize * b->nq, &b->ring, 0);
+		if (r == 0) {
+			b->ring_ok = true;
+			r = io_uring_register_eventfd(&b->ring, b->cq_efd);
+		}
+		if (r == 0)
+			return 0;
+		if (b->opts.aio == BLK_AIO_IO_URING) {
+			snprintf(err, errlen,
+				 "-drive: aio=io_uring is not available here: %s.",
+				 strerror(-r));
+			return r;
+		}
+		pr_info("virtio-blk %s: io_uring is not available (%s); using aio=threads",
+			b->opts.path, strerror(-r));
+	}
+	b->use_pool = true;
+	r = blk_pool_start(&b->pool, b->fd, b->cq_efd, 4);
+	if (r < 0) {
+		snprintf(err, errlen, "-drive: cannot start I/O threads: %s.",
+			 strerror(-r));
+		return r;
+	}
+	b->pool_ok = true;
 	return 0;
 }
 
@@ -276,17 +411,30 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 	uint64_t f = (1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
 		     (1ULL << VIRTIO_BLK_F_BLK_SIZE) | (1ULL << VIRTIO_BLK_F_TOPOLOGY) |
 		     (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_CONFIG_WCE);
-	uint16_t qsize = o->queue_size ? o->queue_size : 256;
+	unsigned int lbs = o->logical_block_size ? o->logical_block_size : 512;
 	int r;
 
 	memset(b, 0, sizeof(*b));
 	pthread_mutex_init(&b->lock, NULL);
 	b->gm = gm;
 	b->opts = *o;
-	b->cq_efd = -1;
+	b->fd = b->cq_efd = -1;
+	b->qsize = o->queue_size ? o->queue_size : 256;
+	b->nq = o->num_queues ? o->num_queues : 1;
+	if (b->nq > BLK_MAX_QUEUES || (lbs != 512 && lbs != 4096) ||
+	    (o->physical_block_size && (o->physical_block_size < lbs ||
+	     (o->physical_block_size != 512 && o->physical_block_size != 4096)))) {
+		snprintf(err, errlen,
+			 "-device virtio-blk-pci: block sizes must be 512 or 4096 (physical not below logical), queues 1..%d.",
+			 BLK_MAX_QUEUES);
+		return -EINVAL;
+	}
+	b->opts.physical_block_size = o->physical_block_size ?
+				      o->physical_block_size : lbs;
+	b->geo.lbs_shift = lbs == 4096 ? 3 : 0;
 	b->geo.read_only = o->read_only;
 	b->geo.discard = o->discard;
-	b->geo.max_discard_segs = 1;
+	b->geo.max_discard_segs = BLK_MAX_DISCARD_SEGS;
 	b->wce = o->cache != BLK_CACHE_WRITETHROUGH;
 	snprintf(b->serial, sizeof(b->serial), "%s", o->serial ? o->serial : "");
 	r = blk_open(b, err, errlen);
@@ -298,27 +446,20 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 		f |= 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 	if (o->discard && !o->read_only)
 		f |= 1ULL << VIRTIO_BLK_F_DISCARD;
-	b->inflight = calloc(qsize, sizeof(*b->inflight));
+	if (b->nq > 1)
+		f |= 1ULL << VIRTIO_BLK_F_MQ;
+	b->inflight = calloc((size_t)b->qsize * b->nq, sizeof(*b->inflight));
 	if (!b->inflight)
 		return -ENOMEM;
-	r = io_uring_queue_init(qsize, &b->ring, 0);
-	if (r < 0) {
-		snprintf(err, errlen, "-drive: io_uring is not available: %s.",
-			 strerror(-r));
+	r = blk_start_backend(b, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	b->ring_ok = true;
-	b->cq_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (b->cq_efd < 0 || io_uring_register_eventfd(&b->ring, b->cq_efd) < 0) {
-		snprintf(err, errlen, "-drive: cannot set up completions.");
-		return -EIO;
-	}
 	b->ops = (struct virtio_dev_ops){
 		.device_id = VIRTIO_ID_BLOCK,
 		.class_code = 0x010000,       /* mass storage, SCSI: as QEMU */
 		.features = f,
-		.num_queues = 1,
-		.max_queue_size = qsize,
+		.num_queues = b->nq,
+		.max_queue_size = b->qsize,
 		.config_len = sizeof(struct virtio_blk_config),
 		.config_read = blk_config_read,
 		.config_write = blk_config_write,
@@ -334,18 +475,29 @@ void blk_exit(struct blk_dev *b)
 	 * Let in-flight requests finish first: the ring holds references to
 	 * the image, and its lock must be free when we are gone.
 	 */
+	if (b->pool_ok)
+		blk_pool_stop(&b->pool);
+	b->pool_ok = false;
 	while (b->ring_ok && b->n_inflight) {
 		struct __kernel_timespec ts = { .tv_sec = 5 };
 		struct io_uring_cqe *cqe;
+		struct blk_inflight *f;
 
 		if (io_uring_wait_cqe_timeout(&b->ring, &cqe, &ts) < 0)
 			break;
+		f = io_uring_cqe_get_data(cqe);
 		io_uring_cqe_seen(&b->ring, cqe);
-		b->n_inflight--;
+		if (f && f->pending && !--f->pending) {
+			blk_inflight_release(f);
+			b->n_inflight--;
+		}
 	}
 	if (b->ring_ok)
 		io_uring_queue_exit(&b->ring);
 	b->ring_ok = false;
+	for (unsigned int i = 0; b->inflight && i < (unsigned int)b->qsize * b->nq; i++)
+		if (b->inflight[i].busy)
+			blk_inflight_release(&b->inflight[i]);
 	if (b->cq_efd >= 0)
 		close(b->cq_efd);
 	if (b->fd >= 0)

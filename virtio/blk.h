@@ -11,30 +11,64 @@
 #include "virtio/virtio_pci.h"
 
 /*
- * virtio-blk on io_uring: requests parsed from the queue are submitted in
+ * virtio-blk on io_uring: requests parsed from a queue are submitted in
  * one batch per notification; completions are reaped when the ring's
- * eventfd fires, and returned to the guest with one interrupt per batch.
- * Per-request state lives in a table sized by the queue, so a guest that
+ * eventfd fires, and returned to the guest with one interrupt per queue
+ * and batch. aio=threads (or a host that refuses io_uring) runs the same
+ * requests on a small thread pool that signals the same eventfd.
+ * Per-request state lives in a table sized by the queues, so a guest that
  * never consumes completions cannot make the VMM allocate.
  */
 enum blk_cache { BLK_CACHE_WRITEBACK, BLK_CACHE_NONE, BLK_CACHE_WRITETHROUGH,
 		 BLK_CACHE_UNSAFE };
+enum blk_aio { BLK_AIO_DEFAULT, BLK_AIO_IO_URING, BLK_AIO_THREADS };
+
+#define BLK_MAX_QUEUES   16
+#define BLK_INLINE_IOVS  4
 
 struct blk_opts {
 	const char *path;
 	bool read_only;
 	enum blk_cache cache;
+	enum blk_aio aio;
 	bool discard;                 /* discard=unmap */
 	const char *serial;
 	uint16_t queue_size;
+	uint16_t num_queues;          /* 0: one */
+	uint16_t logical_block_size;  /* 0: 512 */
+	uint16_t physical_block_size; /* 0: the logical size */
 };
 
+/* One request on its way through a backend. */
 struct blk_inflight {
+	struct blk_inflight *next;    /* thread pool lists */
 	bool busy;
-	uint16_t head;
-	uint32_t used_len;            /* bytes written into the guest's buffers */
-	uint8_t *status;
+	uint16_t q, head;
+	uint32_t gen;                 /* device generation it was taken in */
 	uint32_t type;
+	uint8_t *status;
+	uint64_t off;                 /* bytes */
+	uint64_t len;                 /* bytes to transfer (IN / OUT) */
+	bool dsync;                   /* OUT: durable before completion */
+	bool nop;                     /* FLUSH with cache=unsafe */
+	struct iovec *iov;            /* iov_small, or heap for long chains */
+	unsigned int n_iov;
+	struct iovec iov_small[BLK_INLINE_IOVS];
+	struct virtio_blk_discard_write_zeroes segs[BLK_MAX_DISCARD_SEGS];
+	unsigned int n_segs;
+	unsigned int pending;         /* io_uring SQEs still out */
+	int res;                      /* bytes moved, or -errno */
+};
+
+struct blk_pool {
+	pthread_t threads[4];
+	unsigned int n_threads;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct blk_inflight *todo, **todo_tail, *done;
+	unsigned int running;
+	bool stop;
+	int fd, efd;
 };
 
 struct blk_dev {
@@ -47,13 +81,18 @@ struct blk_dev {
 	struct blk_geometry geo;
 	uint8_t wce;                  /* writeback cache enabled (config) */
 	char serial[VIRTIO_BLK_ID_BYTES];
+	bool use_pool;
 	struct io_uring ring;
 	bool ring_ok;
-	int cq_efd;                   /* eventfd io_uring signals completions on */
+	struct blk_pool pool;
+	bool pool_ok;
+	int cq_efd;                   /* eventfd completions are signalled on */
 	pthread_mutex_t lock;
+	uint32_t gen;                 /* bumped by every device reset */
 	struct virtq_chain chain;
 	struct blk_req req;
-	struct blk_inflight *inflight;   /* one slot per descriptor head */
+	uint16_t qsize, nq;
+	struct blk_inflight *inflight;   /* nq * qsize slots, by (queue, head) */
 	unsigned int n_inflight;
 	bool io_error_logged;
 };
@@ -66,5 +105,15 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 void blk_exit(struct blk_dev *b);
 /* Reap completions (the I/O thread calls this when cq_efd fires). */
 void blk_complete(void *ctx);
+
+/* The thread pool (blk_pool.c). Jobs run blk_inflight_run(); finished
+ * ones are collected with blk_pool_take_done() after @efd fires. */
+int blk_pool_start(struct blk_pool *p, int fd, int efd, unsigned int n);
+void blk_pool_queue(struct blk_pool *p, struct blk_inflight *f);
+struct blk_inflight *blk_pool_take_done(struct blk_pool *p);
+/* Wait for queued and running jobs, then end the threads. */
+void blk_pool_stop(struct blk_pool *p);
+/* Do @f's I/O synchronously on @fd; sets f->res. */
+void blk_inflight_run(int fd, struct blk_inflight *f);
 
 #endif

@@ -11,6 +11,15 @@ static bool blk_in_range(const struct blk_geometry *g, uint64_t sector,
 	return sector <= g->capacity && count <= g->capacity - sector;
 }
 
+/* Whether a range starts and ends on a logical block boundary. */
+static bool blk_aligned(const struct blk_geometry *g, uint64_t sector,
+			uint64_t count)
+{
+	uint64_t mask = (1ULL << g->lbs_shift) - 1;
+
+	return !(sector & mask) && !(count & mask);
+}
+
 /* Cut the data payload out of the chain: skip @skip readable bytes (the
  * header) and, on the writable side, the final status byte. */
 static void blk_collect(const struct virtq_chain *c, bool writable,
@@ -59,7 +68,8 @@ static int blk_parse_segments(const struct blk_geometry *g, struct blk_req *r)
 	for (unsigned int i = 0; i < r->n_segs; i++) {
 		const struct virtio_blk_discard_write_zeroes *s = &r->segs[i];
 
-		if (!blk_in_range(g, s->sector, s->num_sectors))
+		if (!blk_in_range(g, s->sector, s->num_sectors) ||
+		    !blk_aligned(g, s->sector, s->num_sectors))
 			return VIRTIO_BLK_S_IOERR;
 		/* Only WRITE_ZEROES has a flag (unmap); the rest is reserved. */
 		if (s->flags & ~(r->type == VIRTIO_BLK_T_WRITE_ZEROES ?
@@ -121,10 +131,11 @@ int blk_req_parse(const struct virtq_chain *c, const struct blk_geometry *g,
 	default:
 		return VIRTIO_BLK_S_UNSUPP;
 	}
-	/* Reads and writes: whole sectors, inside the disk, and a length
-	 * the used ring can report. */
+	/* Reads and writes: whole logical blocks, inside the disk, and a
+	 * length the used ring can report. */
 	if (r->data_len % BLK_SECTOR || r->data_len >= UINT32_MAX ||
-	    !blk_in_range(g, r->sector, r->data_len / BLK_SECTOR))
+	    !blk_in_range(g, r->sector, r->data_len / BLK_SECTOR) ||
+	    !blk_aligned(g, r->sector, r->data_len / BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }

@@ -14,7 +14,6 @@
  * virtio-blk request validation (virtio 1.2, 5.2.6), separate from any
  * backend so that every hostile shape has a unit test. A chain is
  * [16-byte header (readable)] [data ...] [status byte (writable, last)].
- * Groundwork for issue 4: the device and its io_uring backend are next.
  */
 #define BLK_SECTOR 512u
 #define BLK_MAX_DISCARD_SEGS 32
@@ -24,6 +23,9 @@ struct blk_geometry {
 	bool read_only;
 	bool discard;             /* discard=unmap (else ignore) */
 	uint32_t max_discard_segs;
+	/* log2(logical block size / 512): 0 for 512-byte blocks, 3 for 4 KiB.
+	 * Requests must be whole, aligned logical blocks. */
+	unsigned int lbs_shift;
 };
 
 struct blk_req {

@@ -309,7 +309,11 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 	struct blk_opts o = {
 		.path = dc->file, .read_only = dc->read_only,
 		.cache = (enum blk_cache)dc->cache, .discard = dc->discard,
+		.aio = (enum blk_aio)dc->aio,
 		.serial = bc->serial, .queue_size = bc->queue_size,
+		.num_queues = bc->num_queues,
+		.logical_block_size = bc->logical_block_size,
+		.physical_block_size = bc->physical_block_size,
 	};
 	struct virtio_kvm *vk = &m->blk_kvm[i];
 	struct virtio_pci_backend be;
@@ -342,8 +346,9 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 	if (r < 0)
 		return build_err(err, errlen, r,
 				 "-device virtio-blk-pci: no free PCI slot or BAR space.");
-	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors%s",
-		b->vp.pci.slot, dc->file, b->geo.capacity,
+	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors, %u queue%s, %s%s",
+		b->vp.pci.slot, dc->file, b->geo.capacity, b->nq,
+		b->nq > 1 ? "s" : "", b->use_pool ? "aio=threads" : "io_uring",
 		dc->read_only ? ", read-only" : "");
 	return 0;
 }

@@ -140,7 +140,7 @@ static const struct opt_desc opt_table[] = {
 	{ "append", "CMDLINE", "kernel command line" },
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,queue-size=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
 	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
 	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
 	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
@@ -420,11 +420,12 @@ static int parse_drive(const char *s, struct vm_config *cfg, char *err,
 			d->cache = c;
 		} else if (!strcmp(k, "aio")) {
 			if (!strcmp(v, "threads"))
+				d->aio = 2;     /* BLK_AIO_THREADS */
+			else if (!strcmp(v, "io_uring"))
+				d->aio = 1;     /* BLK_AIO_IO_URING */
+			else
 				return opt_err(err, len,
-					       "-drive: aio=threads is not implemented yet; use aio=io_uring.");
-			if (strcmp(v, "io_uring"))
-				return opt_err(err, len,
-					       "-drive: aio=%s is not supported (io_uring).", v);
+					       "-drive: aio=%s is not one of io_uring, threads.", v);
 		} else if (!strcmp(k, "discard")) {
 			if (!strcmp(v, "unmap") || !strcmp(v, "on"))
 				d->discard = true;
@@ -489,15 +490,20 @@ static int parse_blk(struct kv_opts *kv, struct vm_config *cfg, char *err,
 			b->queue_size = v;
 		} else if (!strcmp(k, "num-queues")) {
 			r = parse_uint(val, 64, &v);
-			if (r == 0 && v != 1)
+			if (r == 0 && (v < 1 || v > 16))
 				return opt_err(err, len,
-					       "-device virtio-blk-pci: num-queues=%s is not implemented yet (1 queue).", val);
+					       "-device virtio-blk-pci: num-queues=%s is not between 1 and 16.", val);
+			b->num_queues = v;
 		} else if (!strcmp(k, "logical_block_size") ||
 			   !strcmp(k, "physical_block_size")) {
 			r = parse_uint(val, 4096, &v);
-			if (r == 0 && v != 512)
+			if (r == 0 && v != 512 && v != 4096)
 				return opt_err(err, len,
-					       "-device virtio-blk-pci: %s=%s is not implemented yet (512).", k, val);
+					       "-device virtio-blk-pci: %s=%s is not 512 or 4096.", k, val);
+			if (k[0] == 'l')
+				b->logical_block_size = v;
+			else
+				b->physical_block_size = v;
 		} else
 			return opt_err(err, len,
 				       "-device virtio-blk-pci: unknown property '%s'.", k);

@@ -49,6 +49,7 @@ struct drive_cfg {
 	bool read_only;
 	int cache;                      /* enum blk_cache */
 	bool discard;
+	int aio;                        /* enum blk_aio */
 	bool used;
 };
 
@@ -57,6 +58,8 @@ struct blk_cfg {
 	const char *serial;
 	int slot;
 	unsigned int queue_size;
+	unsigned int num_queues;
+	unsigned int logical_block_size, physical_block_size;
 	bool ioeventfd, irqfd;
 };
 

@@ -31,14 +31,19 @@ has()  { grep -qE -- "$2" "$1"; }
 pvm=0
 [ -d /sys/module/kvm_pvm ] && pvm=1
 
-boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
-	local smp=$1 log=$2 stop_at=$3 start end
+# boot SMP LOG STOP_AT [SIGNAL [CHECKS]]: until the guest stops, or until
+# STOP_AT appears in its output (then SIGNAL, TERM unless given).
+boot() {
+	local smp=$1 log=$2 stop_at=$3 sig=${4:-TERM}
+	local checks=${5:-mem,cpus,modules,pci,balloon,blk} start end
 	start=$(date +%s%N)
 	"$VMM" -m ${RAM_MB}M -smp "$smp" -kernel "$GUEST/vmlinuz" \
 		-initrd "$GUEST/initramfs.cpio" -nographic \
 		-device virtio-balloon-pci,id=balloon0 \
-		-drive file="$T/disk.img",if=virtio,format=raw \
-		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=mem,cpus,modules,pci,balloon" \
+		-drive file="$T/disk.img",if=none,id=d0,format=raw \
+		-device virtio-blk-pci,drive=d0,serial=vmm-disk0,num-queues=2 \
+		-drive file="$T/ro.img",if=virtio,format=raw,readonly=on \
+		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=$checks" \
 		</dev/null >"$log" 2>"$log.err" &
 	pid=$!
 	status=124
@@ -48,7 +53,7 @@ boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
 		fi
 		if [ -n "$stop_at" ] && grep -q -- "$stop_at" "$log"; then
 			end=$(date +%s%N)
-			kill -TERM $pid; wait $pid; status=$?
+			kill -$sig $pid; wait $pid; status=$?
 			break
 		fi
 		sleep 0.5
@@ -59,7 +64,8 @@ boot() {   # boot SMP LOG: until the guest stops (or, on PVM, reaches init)
 	secs=$(( (end - start) / 1000000000 ))
 }
 
-head -c 8M /dev/zero > "$T/disk.img"
+truncate -s 32M "$T/disk.img"
+truncate -s 1M "$T/ro.img"
 for smp in $SMPS; do
 	log="$T/boot-smp$smp.log"
 	if [ $pvm = 1 ]; then
@@ -101,6 +107,8 @@ for smp in $SMPS; do
 		ok "$n-pci-balloon-bar" || bad "$n-pci-balloon-bar" "$(grep -E '00:01.0: (reg|BAR)' "$log")"
 	has "$log" "pci 0000:00:02.0: \[1af4:1042\] type 00 class 0x010000" &&
 		ok "$n-pci-virtio-blk" || bad "$n-pci-virtio-blk" "not enumerated"
+	has "$log" "pci 0000:00:03.0: \[1af4:1042\] type 00 class 0x010000" &&
+		ok "$n-pci-virtio-blk-2" || bad "$n-pci-virtio-blk-2" "second drive not enumerated"
 	has "$log" "PCI: MMCONFIG for domain 0000 \[bus 00-00\] at \[mem 0xe0000000-0xe00fffff\]" &&
 		ok "$n-pci-ecam" || bad "$n-pci-ecam" "$(grep -i mmconfig "$log" | head -2)"
 	has "$log" "Run /init as init process" && ok "$n-reaches-init" ||
@@ -108,7 +116,7 @@ for smp in $SMPS; do
 	if [ $pvm = 1 ]; then
 		[ $status = 0 ] && ok "$n-sigterm-exit-0" ||
 			bad "$n-sigterm-exit-0" "status $status"
-		for c in init-marker mem cpus modules pci-sysfs balloon-bound reboot-exit-0; do
+		for c in init-marker mem cpus modules pci-sysfs balloon-bound blk blk-discard-frees reboot-exit-0; do
 			skp "$n-$c" "PVM: a stock guest's user space cannot run on this KVM"
 		done
 		continue
@@ -127,9 +135,28 @@ for smp in $SMPS; do
 		bad "$n-pci-sysfs" "$(grep 'VMM-CHECK pci' "$log")"
 	has "$log" "VMM-CHECK balloon result=pass" && ok "$n-balloon-bound" ||
 		bad "$n-balloon-bound" "$(grep 'VMM-CHECK balloon' "$log")"
+	has "$log" "VMM-CHECK blk result=pass" && ok "$n-blk" ||
+		bad "$n-blk" "$(grep 'VMM-CHECK blk' "$log")"
+	# The guest discarded all it wrote: the image holds (almost) no blocks.
+	blocks=$(stat -c %b "$T/disk.img")
+	[ "$blocks" -lt 2048 ] && ok "$n-blk-discard-frees" ||
+		bad "$n-blk-discard-frees" "$blocks blocks still allocated"
 	[ $status = 0 ] && has "$log" "VMM-CHECKS-DONE" && ok "$n-reboot-exit-0" ||
 		bad "$n-reboot-exit-0" "status $status"
 done
+
+# Durability with the stock driver: write, sync, SIGKILL, read the image.
+if [ $pvm = 1 ]; then
+	skp blk-sync-survives-kill9 "PVM: a stock guest's user space cannot run on this KVM"
+else
+	boot 1 "$T/hold.log" "VMM-BLK-SYNCED" KILL blkhold
+	if has "$T/hold.log" "VMM-BLK-SYNCED" &&
+	   dd if="$T/disk.img" bs=512 skip=32768 count=1 2>/dev/null | grep -q VMM-DURABLE; then
+		ok blk-sync-survives-kill9
+	else
+		bad blk-sync-survives-kill9 "marker not in the image (guest said: $(grep -c VMM-BLK-SYNCED "$T/hold.log"))"
+	fi
+fi
 
 # The balloon under QMP with the stock guest's own driver.
 if [ $pvm = 1 ]; then

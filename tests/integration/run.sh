@@ -84,6 +84,55 @@ fi
 run blk-slow-paths 33 "kicks 0 by ioeventfd, 6 by MMIO exit" "blk ok" -- \
 	-v -m 64M -kernel "$GUESTS/blk.elf" $DX $BLK,ioeventfd=off,irqfd=off
 head -c 1M /dev/zero > "$T/ro.img"
+# The thread-pool backend, several queues, 4 KiB blocks: same guest.
+BLKT="-drive file=$T/disk.img,if=none,id=d0,format=raw,aio=threads -device virtio-blk-pci,drive=d0,serial=vmm-ser1"
+run blk-aio-threads 33 "sectors, 1 queue, aio=threads" "blk ok" -- -v -m 64M \
+	-kernel "$GUESTS/blk.elf" $DX $BLKT
+run blk-mq 33 "3 queues, io_uring" "blk ok" -- -v -m 64M -kernel "$GUESTS/blk.elf" \
+	-append mq $DX $BLK,num-queues=3
+run blk-mq-threads 33 "2 queues, aio=threads" "blk ok" -- -v -m 64M \
+	-kernel "$GUESTS/blk.elf" -append mq $DX $BLKT,num-queues=2
+run blk-4k 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append 4k $DX \
+	$BLK,logical_block_size=4096,physical_block_size=4096
+if [ "$(od -A n -t x1 -j 4096 -N 4 "$T/disk.img" | tr -d ' ')" = "01005aa5" ]; then
+	ok blk-4k-data-in-image
+else
+	bad blk-4k-data-in-image "sector 8 is $(od -A n -t x1 -j 4096 -N 8 "$T/disk.img")"
+fi
+
+# Durability: once the guest saw its FLUSH complete, kill -9 of the VMM
+# must not lose the write (writeback, and O_DIRECT).
+for cache in writeback none; do
+	truncate -s 0 "$T/dur.img"; truncate -s 1M "$T/dur.img"
+	"$VMM" -m 64M -kernel "$GUESTS/blk.elf" -append hold $DX \
+		-drive file=$T/dur.img,if=none,id=d0,format=raw,cache=$cache \
+		-device virtio-blk-pci,drive=d0,serial=vmm-ser1 </dev/null >"$T/dur.out" 2>&1 &
+	vm=$!
+	for _ in $(seq 100); do grep -q "blk flushed" "$T/dur.out" && break; sleep 0.1; done
+	kill -9 $vm; wait $vm 2>/dev/null
+	if ! grep -q "blk flushed" "$T/dur.out"; then
+		bad blk-durable-$cache "the guest never flushed: $(head -c 300 "$T/dur.out")"
+	elif [ "$(od -A n -t x1 -j 512 -N 4 "$T/dur.img" | tr -d ' ')" = "01005aa5" ]; then
+		ok blk-durable-$cache
+	else
+		bad blk-durable-$cache "sector 1 lost after kill -9"
+	fi
+done
+
+# A host filesystem that fills up: the guest gets IOERR, the VMM goes on.
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=1M tmpfs "$T/full" 2>/dev/null; then
+	truncate -s 8M "$T/full/disk.img"
+	run blk-host-disk-full 33 "No space left on device \\(logged once\\)" "blk full ok" -- \
+		-m 64M -kernel "$GUESTS/blk.elf" -append full $DX \
+		-drive file=$T/full/disk.img,if=none,id=d0,format=raw \
+		-device virtio-blk-pci,drive=d0
+	[ "$(grep -c 'logged once' "$T/err")" = 1 ] && ok blk-host-disk-full-logged-once ||
+		bad blk-host-disk-full-logged-once "$(grep -c 'logged once' "$T/err") lines"
+	umount "$T/full"
+else
+	echo "SKIP blk-host-disk-full: cannot mount a small tmpfs (not root)"
+fi
 run blk-read-only 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append ro $DX \
 	-drive file=$T/ro.img,if=none,id=d0,format=raw,readonly=on \
 	-device virtio-blk-pci,drive=d0,serial=vmm-ser1
@@ -102,8 +151,12 @@ kill $holder 2>/dev/null; wait $holder 2>/dev/null
 size_before=$(stat -c %s "$T/disk.img")
 run blk-format 1 "format 'qcow2' is not supported" "" -- -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/disk.img,if=virtio,format=qcow2
-run blk-aio-threads 1 "aio=threads is not implemented yet" "" -- -kernel "$GUESTS/reset.elf" \
-	-drive file=$T/disk.img,if=virtio,aio=threads
+run blk-bad-aio 1 "aio=native is not one of io_uring, threads" "" -- -kernel "$GUESTS/reset.elf" \
+	-drive file=$T/disk.img,if=virtio,aio=native
+run blk-bad-lbs 1 "logical_block_size=1024 is not 512 or 4096" "" -- -kernel "$GUESTS/reset.elf" \
+	$BLK,logical_block_size=1024
+run blk-bad-queues 1 "num-queues=17 is not between 1 and 16" "" -- -kernel "$GUESTS/reset.elf" \
+	$BLK,num-queues=17
 run blk-missing-file 1 "cannot open '$T/none.img'" "" -- -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/none.img,if=virtio
 run blk-no-drive 1 "no -drive with id 'd9'" "" -- -kernel "$GUESTS/reset.elf" \

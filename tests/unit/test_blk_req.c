@@ -205,3 +205,25 @@ Test(blk_req, flush_shape)
 	chain(2, 1, hdr, Z(16), data, Z(512), st, Z(1));
 	cr_assert_eq(blk_req_parse(&c, &g, &r), VIRTIO_BLK_S_IOERR);
 }
+
+/* 4 KiB logical blocks: start and length must both be whole blocks. */
+Test(blk_req, logical_block_alignment)
+{
+	struct blk_geometry g4 = g;
+	struct virtio_blk_discard_write_zeroes s = { .sector = 4, .num_sectors = 8 };
+
+	g4.lbs_shift = 3;
+	header(VIRTIO_BLK_T_IN, 8);
+	chain(1, 2, hdr, Z(16), data, Z(4096), st, Z(1));
+	cr_assert_eq(blk_req_parse(&c, &g4, &r), VIRTIO_BLK_S_OK);
+	header(VIRTIO_BLK_T_IN, 9);
+	cr_assert_eq(blk_req_parse(&c, &g4, &r), VIRTIO_BLK_S_IOERR);
+	header(VIRTIO_BLK_T_OUT, 8);
+	chain(1, 1, hdr, Z(16), data, Z(512), st, Z(1));
+	cr_assert_eq(blk_req_parse(&c, &g4, &r), VIRTIO_BLK_S_IOERR);
+	header(VIRTIO_BLK_T_DISCARD, 0);
+	memcpy(data, &s, sizeof(s));
+	chain(2, 1, hdr, Z(16), data, Z(sizeof(s)), st, Z(1));
+	cr_assert_eq(blk_req_parse(&c, &g4, &r), VIRTIO_BLK_S_IOERR);
+	cr_assert_eq(blk_req_parse(&c, &g, &r), VIRTIO_BLK_S_OK);
+}
