@@ -11,7 +11,7 @@
 
 #define EV_STOP  0xffff0000u
 #define EV_TIMER 0xffff0001u
-#define EV_EXTRA 0xffff0002u
+#define EV_EXTRA 0xffff0010u   /* + watch index */
 
 static void vk_msix_fire(void *ctx, unsigned int vec, uint64_t addr,
 			 uint32_t data)
@@ -78,7 +78,7 @@ int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
 	vk->use_irqfd = irqfd;
 	vk->intx_irq = intx_irq;
 	vk->any_length = kvm_check_extension(kvm, KVM_CAP_IOEVENTFD_ANY_LENGTH);
-	vk->epfd = vk->stopfd = vk->timerfd = vk->extra_fd = -1;
+	vk->epfd = vk->stopfd = vk->timerfd = -1;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VECTORS; i++)
 		vk->gsi[i] = vk->irqfd[i] = -1;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++)
@@ -136,10 +136,40 @@ int virtio_kvm_attach(struct virtio_kvm *vk, struct virtio_pci *vp)
 int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
 			void *ctx)
 {
-	vk->extra_fd = fd;
-	vk->extra = cb;
-	vk->extra_ctx = ctx;
-	return vk_watch(vk, fd, EV_EXTRA);
+	unsigned int i = vk->n_watch;
+	int r;
+
+	if (i == VIRTIO_KVM_MAX_WATCH)
+		return -ENOSPC;
+	vk->watch[i].fd = fd;
+	vk->watch[i].cb = cb;
+	vk->watch[i].ctx = ctx;
+	r = vk_watch(vk, fd, EV_EXTRA + i);
+	if (r < 0)
+		return r;
+	vk->watch[i].on = true;
+	vk->n_watch++;
+	return i;
+}
+
+int virtio_kvm_watch_enable(struct virtio_kvm *vk, int idx, bool on)
+{
+	if (idx < 0 || (unsigned int)idx >= vk->n_watch)
+		return -EINVAL;
+	if (vk->watch[idx].on == on)
+		return 0;
+	/* Removed, not just masked: EPOLLERR/EPOLLHUP (a tap that went away)
+	 * would be reported even with no events asked for. */
+	if (on) {
+		int r = vk_watch(vk, vk->watch[idx].fd, EV_EXTRA + idx);
+
+		if (r < 0)
+			return r;
+	} else if (epoll_ctl(vk->epfd, EPOLL_CTL_DEL, vk->watch[idx].fd, NULL) < 0) {
+		return -errno;
+	}
+	vk->watch[idx].on = on;
+	return 0;
 }
 
 int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs)
@@ -169,8 +199,10 @@ static void *vk_thread(void *arg)
 
 			if (tag == EV_STOP)
 				return NULL;
-			if (tag == EV_EXTRA) {
-				vk->extra(vk->extra_ctx);
+			if (tag >= EV_EXTRA && tag < EV_EXTRA + vk->n_watch) {
+				unsigned int w = tag - EV_EXTRA;
+
+				vk->watch[w].cb(vk->watch[w].ctx);
 				continue;
 			}
 			if (tag == EV_TIMER) {

@@ -16,6 +16,8 @@
  * and kicks arrive as MMIO exits on the notify region: both must give
  * the same result.
  */
+#define VIRTIO_KVM_MAX_WATCH 8
+
 struct virtio_kvm {
 	struct kvm *kvm;
 	struct kvm_irq_router *router;
@@ -30,9 +32,14 @@ struct virtio_kvm {
 	int epfd, stopfd, timerfd;
 	void (*tick)(void *ctx);        /* periodic work, e.g. stats polls */
 	void *tick_ctx;
-	int extra_fd;                   /* e.g. io_uring completions */
-	void (*extra)(void *ctx);
-	void *extra_ctx;
+	/* Other fds the I/O thread serves: io_uring completions, taps. */
+	struct {
+		int fd;
+		void (*cb)(void *ctx);
+		void *ctx;
+		bool on;
+	} watch[VIRTIO_KVM_MAX_WATCH];
+	unsigned int n_watch;
 	pthread_t thread;
 	bool started;
 	/* How work arrived and left, for -v and the integration tests. */
@@ -45,9 +52,13 @@ int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
 		    int intx_irq, struct virtio_pci_backend *be);
 /* After virtio_pci_init(): allocate routes and eventfds for @vp. */
 int virtio_kvm_attach(struct virtio_kvm *vk, struct virtio_pci *vp);
-/* Also wait on @fd in the I/O thread and call @cb when it is readable. */
+/* Also wait on @fd in the I/O thread and call @cb when it is readable;
+ * returns the watch's index (>= 0) or -errno. */
 int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
 			void *ctx);
+/* Stop or resume waiting on watch @idx (e.g. a tap while the guest has no
+ * receive buffers: the fd stays readable and would spin the thread). */
+int virtio_kvm_watch_enable(struct virtio_kvm *vk, int idx, bool on);
 /* Run @tick every @secs seconds in the I/O thread (0: stop). */
 int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs);
 int virtio_kvm_start(struct virtio_kvm *vk);

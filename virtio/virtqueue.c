@@ -184,6 +184,11 @@ void virtq_disable_kicks(struct virtq *vq)
 		WRITE_ONCE(vq->used->flags, VRING_USED_F_NO_NOTIFY);
 }
 
+void virtq_unpop(struct virtq *vq, uint16_t n)
+{
+	vq->last_avail -= n;
+}
+
 bool virtq_enable_kicks(struct virtq *vq)
 {
 	if (vq->event_idx) {

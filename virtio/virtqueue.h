@@ -52,6 +52,9 @@ int virtq_enable(struct virtq *vq);
 void virtq_reset(struct virtq *vq, uint16_t size);
 /* 1: a chain was taken; 0: ring empty; -EINVAL: the driver broke a rule. */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
+/* Put back the last @n chains taken and not yet pushed (a device that
+ * took buffers it could not fill, e.g. virtio-net RX). */
+void virtq_unpop(struct virtq *vq, uint16_t n);
 /* Give a chain back with @len bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 /* Whether the driver wants an interrupt for what we pushed since the last. */

@@ -16,6 +16,7 @@
 #include "vmm/bootinfo.h"
 #include "vmm/cpu.h"
 #include "vmm/layout.h"
+#include "virtio/tap.h"
 #include "vmm/machine.h"
 
 #define MAX_KERNEL_FILE (512 * MiB)
@@ -301,6 +302,79 @@ static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* virtio-net asks to (not) watch a tap in its device's I/O thread. */
+static int machine_net_rx_poll(void *ctx, int watch, bool on)
+{
+	return virtio_kvm_watch_enable(ctx, watch, on);
+}
+
+static int machine_add_net(struct machine *m, unsigned int i, char *err,
+			   size_t errlen)
+{
+	const struct net_cfg *nc = &m->cfg->nets[i];
+	const struct netdev_cfg *dc = &m->cfg->netdevs[nc->netdev];
+	struct net_opts o = {
+		.n_fds = dc->queues, .vnet_hdr = dc->vnet_hdr, .mq = nc->mq,
+		.mtu = nc->host_mtu,
+	};
+	struct virtio_kvm *vk = &m->net_kvm[i];
+	struct virtio_pci_backend be;
+	char name[IFNAMSIZ];
+	struct net_dev *n;
+	int r;
+
+	memcpy(o.mac, nc->mac, 6);
+	if (dc->fd >= 0) {
+		r = tap_adopt(dc->fd, dc->vnet_hdr, name, err, errlen);
+		o.fds[0] = dc->fd;
+	} else {
+		r = tap_open(dc->ifname, dc->queues, dc->vnet_hdr, o.fds, name,
+			     err, errlen);
+	}
+	if (r < 0)
+		return r;
+	n = calloc(1, sizeof(*n));
+	m->net[i] = n;
+	m->nnet = i + 1;
+	if (!n) {
+		for (unsigned int q = 0; q < o.n_fds; q++)
+			close(o.fds[q]);
+		return build_err(err, errlen, -ENOMEM, "out of memory.");
+	}
+	virtio_kvm_init(vk, &m->kvm, &m->router, nc->ioeventfd, nc->irqfd,
+			IRQ_PCI_INTX, &be);
+	r = net_init(n, &m->mem, &o, &be);
+	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
+	if (r == 0)
+		r = virtio_kvm_attach(vk, &n->vp);
+	for (unsigned int q = 0; r >= 0 && q < o.n_fds; q++) {
+		r = virtio_kvm_watch_fd(vk, o.fds[q], net_rx_ready, &n->pairs[q]);
+		n->pairs[q].watch = r;
+		/* Not until the guest has posted receive buffers. */
+		if (r >= 0)
+			r = virtio_kvm_watch_enable(vk, r, false);
+	}
+	n->rx_poll = machine_net_rx_poll;
+	n->rx_poll_ctx = vk;
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-net-pci: cannot set it up: %s.",
+				 strerror(-r));
+	n->vp.pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
+	r = pci_bus_add_device(&m->pci, &n->vp.pci, nc->slot);
+	if (r == -EBUSY)
+		return build_err(err, errlen, r,
+				 "-device virtio-net-pci: PCI slot %d is taken.", nc->slot);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-net-pci: no free PCI slot or BAR space.");
+	pr_info("virtio-net-pci at 00:%02x.0: tap '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
+		n->vp.pci.slot, name, o.mac[0], o.mac[1], o.mac[2], o.mac[3],
+		o.mac[4], o.mac[5], n->n_pairs, n->n_pairs > 1 ? "s" : "",
+		dc->vnet_hdr ? ", offloads" : "");
+	return 0;
+}
+
 static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 			   size_t errlen)
 {
@@ -382,7 +456,9 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 		return build_err(err, errlen, r, "cannot set up the PCI bus.");
 	/* PCI devices take their slots in command-line order. */
 	for (unsigned int i = 0; i < cfg->npci; i++) {
-		r = cfg->pci_order[i].kind == PCI_BALLOON ?
+		r = cfg->pci_order[i].kind == PCI_NET ?
+		    machine_add_net(m, cfg->pci_order[i].index, err, errlen) :
+		    cfg->pci_order[i].kind == PCI_BALLOON ?
 		    machine_add_balloon(m, err, errlen) :
 		    machine_add_blk(m, cfg->pci_order[i].index, err, errlen);
 		if (r < 0)
@@ -511,6 +587,8 @@ int machine_run(struct machine *m)
 		r = virtio_kvm_start(&m->balloon_kvm);
 	for (unsigned int i = 0; r == 0 && i < m->nblk; i++)
 		r = virtio_kvm_start(&m->blk_kvm[i]);
+	for (unsigned int i = 0; r == 0 && i < m->nnet; i++)
+		r = virtio_kvm_start(&m->net_kvm[i]);
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp);
 	if (r == 0)
@@ -550,6 +628,13 @@ int machine_run(struct machine *m)
 		virtio_kvm_stop(&m->balloon_kvm);
 	for (unsigned int i = 0; i < m->nblk; i++)
 		virtio_kvm_stop(&m->blk_kvm[i]);
+	for (unsigned int i = 0; i < m->nnet; i++) {
+		virtio_kvm_stop(&m->net_kvm[i]);
+		pr_info("%s: %lu frames sent, %lu received, %lu/%lu dropped",
+			m->net[i]->vp.pci.name, m->net[i]->tx_frames,
+			m->net[i]->rx_frames, m->net[i]->tx_dropped,
+			m->net[i]->rx_dropped);
+	}
 	console_exit(&m->console);
 	if (sfd >= 0)
 		close(sfd);
@@ -586,6 +671,14 @@ void machine_destroy(struct machine *m)
 		m->blk[i] = NULL;
 	}
 	m->nblk = 0;
+	for (unsigned int i = 0; i < m->nnet; i++) {
+		virtio_kvm_stop(&m->net_kvm[i]);
+		if (m->net[i])
+			net_exit(m->net[i]);
+		free(m->net[i]);
+		m->net[i] = NULL;
+	}
+	m->nnet = 0;
 	m->nr_vcpus = 0;
 	if (m->console.quit_efd >= 0)
 		console_exit(&m->console);

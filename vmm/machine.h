@@ -18,6 +18,7 @@
 #include "vmm/qmp.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
+#include "virtio/net.h"
 #include "virtio/virtio_kvm.h"
 
 struct machine;
@@ -47,6 +48,9 @@ struct machine {
 	struct blk_dev *blk[VMM_MAX_DRIVES];
 	struct virtio_kvm blk_kvm[VMM_MAX_DRIVES];
 	unsigned int nblk;
+	struct net_dev *net[VMM_MAX_NETDEVS];
+	struct virtio_kvm net_kvm[VMM_MAX_NETDEVS];
+	unsigned int nnet;
 	struct qmp *qmp;                  /* NULL without -qmp */
 	struct console console;
 	struct pvm_quirks pvm;

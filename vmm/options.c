@@ -140,8 +140,9 @@ static const struct opt_desc opt_table[] = {
 	{ "append", "CMDLINE", "kernel command line" },
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-net-pci,netdev=ID[,mac=,mq=,host_mtu=,addr=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
 	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
+	{ "netdev", "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]", "a tap network backend (created if absent)" },
 	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
 	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
 	{ "enable-kvm", NULL, "use KVM (always the case)" },
@@ -514,6 +515,149 @@ static int parse_blk(struct kv_opts *kv, struct vm_config *cfg, char *err,
 	return 0;
 }
 
+static int netdev_find(const struct vm_config *cfg, const char *id)
+{
+	for (unsigned int i = 0; i < cfg->nnetdevs; i++)
+		if (!strcmp(cfg->netdevs[i].id, id))
+			return i;
+	return -1;
+}
+
+/* -netdev tap,id=ID[,ifname=,fd=,script=no,downscript=no,queues=,vnet_hdr=] */
+static int parse_netdev(const char *s, struct vm_config *cfg, char *err,
+			size_t len)
+{
+	struct kv_opts *kv;
+	struct netdev_cfg *d;
+	unsigned long long v;
+
+	if (cfg->nnetdevs == VMM_MAX_NETDEVS || cfg->ndevices == VMM_MAX_DEVICES)
+		return opt_err(err, len, "-netdev: more than %d network backends.",
+			       VMM_MAX_NETDEVS);
+	kv = &cfg->devices[cfg->ndevices];
+	if (kv_parse(s, kv, true) < 0)
+		return opt_err(err, len, "-netdev: cannot parse '%s'.", s);
+	cfg->ndevices++;
+	if (strcmp(kv->driver, "tap"))
+		return opt_err(err, len,
+			       "-netdev: type '%s' is not supported (only tap).", kv->driver);
+	d = &cfg->netdevs[cfg->nnetdevs];
+	*d = (struct netdev_cfg){ .fd = -1, .queues = 1, .vnet_hdr = true };
+	for (unsigned int i = 0; i < kv->n; i++) {
+		const char *k = kv->key[i], *val = kv->val[i];
+		int r = 0;
+
+		if (!strcmp(k, "id")) {
+			d->id = val;
+		} else if (!strcmp(k, "ifname")) {
+			d->ifname = val;
+		} else if (!strcmp(k, "script") || !strcmp(k, "downscript")) {
+			if (strcmp(val, "no"))
+				return opt_err(err, len,
+					       "-netdev tap: %s=%s: this VMM runs no scripts; give %s=no and set the tap up yourself.",
+					       k, val, k);
+		} else if (!strcmp(k, "queues")) {
+			r = parse_uint(val, 64, &v);
+			if (r == 0 && (v < 1 || v > 7))
+				return opt_err(err, len,
+					       "-netdev tap: queues=%s is not between 1 and 7.", val);
+			d->queues = v;
+		} else if (!strcmp(k, "vnet_hdr")) {
+			r = parse_bool(val, &d->vnet_hdr);
+		} else if (!strcmp(k, "fd")) {
+			r = parse_uint(val, INT32_MAX, &v);
+			d->fd = (int)v;
+		} else {
+			return opt_err(err, len, "-netdev tap: unknown option '%s'.", k);
+		}
+		if (r < 0)
+			return opt_err(err, len, "-netdev tap: bad value '%s' for '%s'.",
+				       val, k);
+	}
+	if (!d->id || !*d->id)
+		return opt_err(err, len, "-netdev tap: id= is missing.");
+	if (netdev_find(cfg, d->id) >= 0)
+		return opt_err(err, len, "-netdev: id '%s' is used twice.", d->id);
+	if (d->fd >= 0 && (d->ifname || d->queues > 1))
+		return opt_err(err, len,
+			       "-netdev tap: fd= takes one open tap; it excludes ifname= and queues=.");
+	cfg->nnetdevs++;
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = b[i];
+	/* A multicast address cannot be a NIC's own. */
+	return mac[0] & 1 ? -EINVAL : 0;
+}
+
+static int parse_net(struct kv_opts *kv, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	const char *id = kv_get(kv, "netdev");
+	unsigned long long v;
+	struct net_cfg *n;
+	int d;
+
+	if (!id)
+		return opt_err(err, len, "-device virtio-net-pci: netdev= is missing.");
+	d = netdev_find(cfg, id);
+	if (d < 0)
+		return opt_err(err, len,
+			       "-device virtio-net-pci: no -netdev with id '%s' (give -netdev before -device).",
+			       id);
+	if (cfg->netdevs[d].used)
+		return opt_err(err, len, "-device virtio-net-pci: netdev '%s' is already used.", id);
+	if (cfg->nnets == VMM_MAX_NETDEVS || cfg->npci == VMM_MAX_DEVICES)
+		return opt_err(err, len, "too many virtio-net devices.");
+	cfg->netdevs[d].used = true;
+	n = &cfg->nets[cfg->nnets];
+	/* QEMU's default: 52:54:00:12:34:56, then :57... per NIC. */
+	*n = (struct net_cfg){ .netdev = d, .slot = -1, .ioeventfd = true,
+			       .irqfd = true, .mq = cfg->netdevs[d].queues > 1,
+			       .mac = { 0x52, 0x54, 0x00, 0x12, 0x34,
+					(uint8_t)(0x56 + cfg->nnets) } };
+	cfg->pci_order[cfg->npci].kind = PCI_NET;
+	cfg->pci_order[cfg->npci++].index = cfg->nnets++;
+	for (unsigned int i = 0; i < kv->n; i++) {
+		const char *k = kv->key[i], *val = kv->val[i];
+		int r = 0;
+
+		if (!strcmp(k, "netdev") || !strcmp(k, "id"))
+			continue;
+		if (!strcmp(k, "mac"))
+			r = parse_mac(val, n->mac);
+		else if (!strcmp(k, "mq"))
+			r = parse_bool(val, &n->mq);
+		else if (!strcmp(k, "addr"))
+			r = parse_pci_addr(val, &n->slot);
+		else if (!strcmp(k, "ioeventfd"))
+			r = parse_bool(val, &n->ioeventfd);
+		else if (!strcmp(k, "irqfd"))
+			r = parse_bool(val, &n->irqfd);
+		else if (!strcmp(k, "host_mtu")) {
+			r = parse_uint(val, 65535, &v);
+			if (r == 0 && v < 68)
+				r = -EINVAL;
+			n->host_mtu = v;
+		} else
+			return opt_err(err, len,
+				       "-device virtio-net-pci: unknown property '%s'.", k);
+		if (r < 0)
+			return opt_err(err, len,
+				       "-device virtio-net-pci: bad value '%s' for '%s'.", val, k);
+	}
+	return 0;
+}
+
 static int parse_qmp(const char *s, struct vm_config *cfg, char *err,
 		     size_t len)
 {
@@ -586,6 +730,8 @@ static int parse_device(const char *s, struct vm_config *cfg, char *err,
 		return parse_balloon(kv, cfg, err, len);
 	if (!strcmp(kv->driver, "virtio-blk-pci"))
 		return parse_blk(kv, cfg, err, len);
+	if (!strcmp(kv->driver, "virtio-net-pci"))
+		return parse_net(kv, cfg, err, len);
 	p = kv->driver;
 	return opt_err(err, len, "-device: '%s' is not a device this VMM has.", p);
 }
@@ -657,6 +803,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_device(val, cfg, err, len);
 		} else if (!strcmp(name, "drive")) {
 			r = parse_drive(val, cfg, err, len);
+		} else if (!strcmp(name, "netdev")) {
+			r = parse_netdev(val, cfg, err, len);
 		} else if (!strcmp(name, "qmp")) {
 			r = parse_qmp(val, cfg, err, len);
 		} else if (!strcmp(name, "accel")) {

@@ -63,8 +63,28 @@ struct blk_cfg {
 	bool ioeventfd, irqfd;
 };
 
+#define VMM_MAX_NETDEVS 4
+
+struct netdev_cfg {
+	const char *id;
+	const char *ifname;             /* NULL: the kernel picks tapN */
+	int fd;                         /* fd=N: an open tap; -1 if none */
+	unsigned int queues;
+	bool vnet_hdr;
+	bool used;
+};
+
+struct net_cfg {
+	int netdev;                     /* index into netdevs[] */
+	uint8_t mac[6];
+	bool mq;
+	unsigned int host_mtu;
+	int slot;
+	bool ioeventfd, irqfd;
+};
+
 /* PCI devices in command-line order (slots are handed out in it). */
-enum pci_kind { PCI_BALLOON, PCI_BLK };
+enum pci_kind { PCI_BALLOON, PCI_BLK, PCI_NET };
 
 struct vm_config {
 	uint64_t ram_size;
@@ -81,6 +101,9 @@ struct vm_config {
 	bool help, version;
 	struct balloon_cfg balloon;
 	unsigned int ndrives, nblks, npci;
+	unsigned int nnetdevs, nnets;
+	struct netdev_cfg netdevs[VMM_MAX_NETDEVS];
+	struct net_cfg nets[VMM_MAX_NETDEVS];
 	struct drive_cfg drives[VMM_MAX_DRIVES];
 	struct blk_cfg blks[VMM_MAX_DRIVES];
 	struct { enum pci_kind kind; unsigned int index; } pci_order[VMM_MAX_DEVICES];

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <linux/virtio_ids.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "virtio/net.h"
+#include "virtio/tap.h"
+
+#define NET_CTRL_MAX_DATA 4096        /* a MAC table of ~680 entries */
+
+static bool net_has(const struct net_dev *n, unsigned int bit)
+{
+	return (n->features >> bit) & 1;
+}
+
+static unsigned int net_ctrl_queue(const struct net_dev *n)
+{
+	return 2 * n->n_pairs;
+}
+
+/* One log line per kind of guest mistake (bit @kind), not a flood. */
+static void net_log_once(struct net_dev *n, unsigned int kind, const char *what)
+{
+	if (n->logged & (1u << kind))
+		return;
+	n->logged |= 1u << kind;
+	pr_err("virtio-net %s: %s (dropped; logged once)",
+	       n->ifname, what);
+}
+
+static void net_config_read(void *dev, unsigned int off, uint8_t *data,
+			    unsigned int len)
+{
+	struct net_dev *n = dev;
+	struct virtio_net_config c = { 0 };
+
+	pthread_mutex_lock(&n->lock);
+	memcpy(c.mac, n->ctrl.mac, 6);
+	c.status = n->status;
+	c.max_virtqueue_pairs = n->n_pairs;
+	c.mtu = n->opts.mtu;
+	pthread_mutex_unlock(&n->lock);
+	memcpy(data, (uint8_t *)&c + off, len);
+}
+
+static void net_config_write(void *dev, unsigned int off, const uint8_t *data,
+			     unsigned int len)
+{
+	struct net_dev *n = dev;
+
+	/* Drivers without CTRL_MAC_ADDR set the MAC here; nothing else in
+	 * the config space is theirs. */
+	if (off + len > 6)
+		return;
+	pthread_mutex_lock(&n->lock);
+	memcpy(n->ctrl.mac + off, data, len);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Called with n->lock held. */
+static void net_set_polling(struct net_pair *p, bool on)
+{
+	struct net_dev *n = p->n;
+
+	if (p->polling == on || p->fd < 0)
+		return;
+	p->polling = on;
+	if (n->rx_poll)
+		n->rx_poll(n->rx_poll_ctx, p->watch, on);
+}
+
+/* The tap went away (link deleted on the host): link down, stop reading. */
+static void net_link_down(struct net_dev *n, struct net_pair *p, int err)
+{
+	bool was_up = n->status & VIRTIO_NET_S_LINK_UP;
+
+	net_set_polling(p, false);
+	close(p->fd);
+	p->fd = -1;
+	n->status &= ~VIRTIO_NET_S_LINK_UP;
+	if (was_up)
+		pr_err("virtio-net %s: the tap failed (%s): link down",
+		       n->ifname, strerror(err));
+}
+
+/*
+ * Receive frames on pair @p until the tap is empty or the guest's
+ * buffers run out. Returns whether anything was delivered; *@down is
+ * set when the link went down, *@bad when the driver broke a rule.
+ * Locked.
+ */
+static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
+			  const char **bad)
+{
+	struct virtq *vq = &n->vp.queues[2 * p->idx].vq;
+	bool mrg = net_has(n, VIRTIO_NET_F_MRG_RXBUF);
+	size_t need = net_rx_need(n->features, n->opts.mtu);
+	bool any = false;
+
+	if (p->fd < 0 || !vq->enabled || p->idx >= n->ctrl.pairs) {
+		net_set_polling(p, false);
+		return false;
+	}
+	for (unsigned int budget = 256; budget; budget--) {
+		unsigned int nchains = 0, niov = 0, k;
+		bool taken = false;
+		uint64_t cap = 0;
+		ssize_t len;
+		uint16_t nb;
+		int r = 0;
+
+		/* Take buffers until the largest frame fits (one chain without
+		 * MRG_RXBUF: its size is the driver's promise). */
+		while (cap < need && nchains < VIRTQ_MAX_SIZE) {
+			r = virtq_pop(vq, &p->chain);
+			if (r <= 0)
+				break;
+			if (p->chain.n_out || !p->chain.in_len ||
+			    niov + p->chain.n_in > VIRTQ_MAX_SIZE) {
+				taken = true;
+				r = -EINVAL;
+				break;
+			}
+			memcpy(&p->iov[niov], p->chain.iov,
+			       p->chain.n_in * sizeof(struct iovec));
+			niov += p->chain.n_in;
+			p->heads[nchains] = p->chain.head;
+			p->caps[nchains] = p->chain.in_len > UINT32_MAX ?
+					   UINT32_MAX : p->chain.in_len;
+			cap += p->chain.in_len;
+			nchains++;
+			if (!mrg)
+				break;
+		}
+		if (r < 0) {
+			virtq_unpop(vq, nchains + taken);
+			*bad = taken ? "RX chain with readable buffers or too many descriptors" :
+				       "malformed RX descriptor chain";
+			net_set_polling(p, false);
+			return any;
+		}
+		if (!nchains || (mrg && cap < need) || cap < NET_HDR_LEN) {
+			virtq_unpop(vq, nchains);
+			/* Out of buffers: stop watching the tap until the guest
+			 * kicks the RX queue, unless buffers came meanwhile. */
+			if (virtq_enable_kicks(vq))
+				continue;
+			net_set_polling(p, false);
+			return any;
+		}
+		if (n->opts.vnet_hdr) {
+			len = readv(p->fd, p->iov, niov);
+		} else {
+			/* No header from the tap: ours is all zeroes. */
+			static const uint8_t zero[NET_HDR_LEN];
+			struct iovec sh[VIRTQ_MAX_SIZE];
+			unsigned int m = 0;
+			size_t skip = NET_HDR_LEN;
+
+			virtq_buf_to_iov(p->iov, niov, 0, zero, sizeof(zero));
+			for (unsigned int i = 0; i < niov; i++) {
+				if (skip >= p->iov[i].iov_len) {
+					skip -= p->iov[i].iov_len;
+					continue;
+				}
+				sh[m].iov_base = (uint8_t *)p->iov[i].iov_base + skip;
+				sh[m++].iov_len = p->iov[i].iov_len - skip;
+				skip = 0;
+			}
+			len = m ? readv(p->fd, sh, m) : -1;
+			if (len >= 0)
+				len += NET_HDR_LEN;
+		}
+		if (len < 0) {
+			int e = errno;
+
+			virtq_unpop(vq, nchains);
+			if (e == EAGAIN || e == EINTR)
+				return any;
+			net_link_down(n, p, e);
+			*down = true;
+			return any;
+		}
+		if ((size_t)len <= NET_HDR_LEN) {
+			/* An empty or truncated frame (buffer too small). */
+			virtq_unpop(vq, nchains);
+			n->rx_dropped++;
+			continue;
+		}
+		/* How many chains the frame filled: num_buffers, written
+		 * before the used entries make it visible. */
+		for (k = 0, cap = 0; k < nchains && cap < (uint64_t)len; k++)
+			cap += p->caps[k];
+		nb = k;
+		virtq_buf_to_iov(p->iov, niov, offsetof(struct virtio_net_hdr_v1,
+			num_buffers), &nb, sizeof(nb));
+		for (unsigned int i = 0, left = len; i < k; i++) {
+			uint32_t take = left < p->caps[i] ? left : p->caps[i];
+
+			virtq_push(vq, p->heads[i], take);
+			left -= take;
+		}
+		virtq_unpop(vq, nchains - k);
+		n->rx_frames++;
+		any = true;
+	}
+	return any;
+}
+
+static void net_rx(struct net_dev *n, struct net_pair *p, bool from_kick)
+{
+	bool any, down = false;
+	const char *bad = NULL;
+
+	pthread_mutex_lock(&n->vp.lock);
+	pthread_mutex_lock(&n->lock);
+	if (from_kick && p->idx < n->ctrl.pairs)
+		net_set_polling(p, true);
+	any = net_rx_locked(n, p, &down, &bad);
+	pthread_mutex_unlock(&n->lock);
+	pthread_mutex_unlock(&n->vp.lock);
+	if (bad)
+		virtio_pci_set_needs_reset(&n->vp, bad);
+	if (any)
+		virtio_pci_notify_queue(&n->vp, 2 * p->idx);
+	if (down)
+		virtio_pci_notify_config(&n->vp);
+}
+
+void net_rx_ready(void *ctx)
+{
+	struct net_pair *p = ctx;
+
+	net_rx(p->n, p, false);
+}
+
+static void net_tx(struct net_dev *n, struct net_pair *p)
+{
+	unsigned int q = 2 * p->idx + 1;
+	struct virtq *vq = &n->vp.queues[q].vq;
+	struct virtq_chain *c = &n->txc;
+	bool any = false, bad = false;
+	int r;
+
+	pthread_mutex_lock(&n->vp.lock);
+	pthread_mutex_lock(&n->lock);
+	while ((r = virtq_pop(vq, c)) == 1) {
+		enum net_tx_verdict v = net_tx_check(c, n->features);
+		struct iovec *iov = c->iov;
+		unsigned int niov = c->n_out;
+		struct iovec first;
+		ssize_t w;
+
+		any = true;
+		if (v != NET_TX_OK) {
+			net_log_once(n, v, net_tx_verdict_str(v));
+			n->tx_dropped++;
+			virtq_push(vq, c->head, 0);
+			continue;
+		}
+		if (!n->opts.vnet_hdr) {
+			/* Cut the header off: the tap wants the bare frame. */
+			size_t skip = NET_HDR_LEN;
+
+			while (niov && skip >= iov->iov_len) {
+				skip -= iov->iov_len;
+				iov++;
+				niov--;
+			}
+			if (niov) {
+				first = (struct iovec){ (uint8_t *)iov->iov_base + skip,
+							iov->iov_len - skip };
+				iov[0] = first;
+			}
+		}
+		w = p->fd >= 0 && niov ? writev(p->fd, iov, niov) : 0;
+		if (w < 0) {
+			/* A full tap queue or a downed interface drops the
+			 * frame, as a real NIC's wire would. */
+			if (errno != EAGAIN && errno != ENOBUFS && errno != EIO)
+				net_log_once(n, 16, strerror(errno));
+			n->tx_dropped++;
+		} else {
+			n->tx_frames++;
+		}
+		virtq_push(vq, c->head, 0);
+	}
+	if (r < 0)
+		bad = true;
+	pthread_mutex_unlock(&n->lock);
+	pthread_mutex_unlock(&n->vp.lock);
+	if (bad)
+		virtio_pci_set_needs_reset(&n->vp, "malformed TX descriptor chain");
+	if (any)
+		virtio_pci_notify_queue(&n->vp, q);
+}
+
+/* Attach the first @pairs tap queues and detach the rest. Locked. */
+static void net_apply_pairs(struct net_dev *n)
+{
+	for (unsigned int i = 0; n->opts.n_fds > 1 && i < n->n_pairs; i++) {
+		struct net_pair *p = &n->pairs[i];
+
+		if (p->fd >= 0 && tap_set_queue(p->fd, i < n->ctrl.pairs) < 0 &&
+		    i < n->ctrl.pairs)
+			pr_warn("virtio-net: cannot attach tap queue %u", i);
+		net_set_polling(p, i < n->ctrl.pairs &&
+				n->vp.queues[2 * i].vq.enabled);
+	}
+}
+
+static void net_ctrl(struct net_dev *n)
+{
+	unsigned int q = net_ctrl_queue(n);
+	struct virtq *vq = &n->vp.queues[q].vq;
+	struct virtq_chain *c = &n->txc;
+	bool any = false;
+	const char *bad = NULL;
+	int r;
+
+	pthread_mutex_lock(&n->vp.lock);
+	pthread_mutex_lock(&n->lock);
+	while ((r = virtq_pop(vq, c)) == 1) {
+		static uint8_t data[NET_CTRL_MAX_DATA];
+		struct iovec *last = &c->iov[c->n_out + c->n_in - 1];
+		uint8_t hdr[2], st = VIRTIO_NET_ERR;
+		const char *why = "control command shorter than its header";
+
+		if (!c->n_in) {
+			bad = "control command without a writable ack byte";
+			break;
+		}
+		if (virtq_iov_to_buf(c->iov, c->n_out, 0, hdr, 2) == 2) {
+			size_t len = c->out_len - 2;
+
+			why = "control command data too long";
+			if (len <= sizeof(data)) {
+				virtq_iov_to_buf(c->iov, c->n_out, 2, data, len);
+				st = net_ctrl_run(&n->ctrl, hdr[0], hdr[1], data,
+						  len, &why);
+			}
+		}
+		if (st != VIRTIO_NET_OK)
+			pr_warn("virtio-net: control class %u command %u refused: %s",
+				hdr[0], hdr[1], why);
+		if (n->ctrl.pairs_changed) {
+			n->ctrl.pairs_changed = false;
+			net_apply_pairs(n);
+		}
+		((uint8_t *)last->iov_base)[last->iov_len - 1] = st;
+		virtq_push(vq, c->head, 1);
+		any = true;
+	}
+	if (r < 0)
+		bad = "malformed control descriptor chain";
+	pthread_mutex_unlock(&n->lock);
+	pthread_mutex_unlock(&n->vp.lock);
+	if (bad)
+		virtio_pci_set_needs_reset(&n->vp, bad);
+	if (any)
+		virtio_pci_notify_queue(&n->vp, q);
+}
+
+static void net_queue_notify(void *dev, unsigned int q)
+{
+	struct net_dev *n = dev;
+
+	if (q == net_ctrl_queue(n))
+		net_ctrl(n);
+	else if (q < net_ctrl_queue(n) && (q & 1))
+		net_tx(n, &n->pairs[q / 2]);
+	else if (q < net_ctrl_queue(n))
+		net_rx(n, &n->pairs[q / 2], true);
+}
+
+static void net_activate(void *dev)
+{
+	struct net_dev *n = dev;
+	unsigned int off;
+
+	pthread_mutex_lock(&n->lock);
+	n->features = n->vp.driver_features;
+	n->ctrl.features = n->features;
+	n->ctrl.pairs = 1;          /* until VQ_PAIRS_SET, as the spec says */
+	off = net_tap_offloads(n->features);
+	for (unsigned int i = 0; n->opts.vnet_hdr && i < n->n_pairs; i++)
+		if (n->pairs[i].fd >= 0 && tap_set_offload(n->pairs[i].fd, off) < 0)
+			pr_warn("virtio-net: the tap refused offloads %#x", off);
+	net_apply_pairs(n);
+	pthread_mutex_unlock(&n->lock);
+}
+
+static void net_reset(void *dev)
+{
+	struct net_dev *n = dev;
+
+	pthread_mutex_lock(&n->lock);
+	n->features = 0;
+	n->ctrl.features = 0;
+	n->ctrl.pairs = 1;
+	for (unsigned int i = 0; i < n->n_pairs; i++) {
+		net_set_polling(&n->pairs[i], false);
+		if (n->opts.vnet_hdr && n->pairs[i].fd >= 0)
+			tap_set_offload(n->pairs[i].fd, 0);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+int net_init(struct net_dev *n, const struct guestmem *gm,
+	     const struct net_opts *o, const struct virtio_pci_backend *be)
+{
+	uint64_t f = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+		     (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_CTRL_VQ) |
+		     (1ULL << VIRTIO_NET_F_CTRL_RX) | (1ULL << VIRTIO_NET_F_CTRL_MAC_ADDR);
+
+	memset(n, 0, sizeof(*n));
+	pthread_mutex_init(&n->lock, NULL);
+	n->gm = gm;
+	n->opts = *o;
+	n->n_pairs = o->mq && o->n_fds > 1 ? o->n_fds : 1;
+	if (!o->n_fds || o->n_fds > NET_MAX_PAIRS)
+		return -EINVAL;
+	n->pairs = calloc(o->n_fds, sizeof(*n->pairs));
+	if (!n->pairs)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < o->n_fds; i++)
+		n->pairs[i] = (struct net_pair){ .n = n, .idx = i, .fd = o->fds[i] };
+	memcpy(n->ctrl.mac, o->mac, 6);
+	n->ctrl.max_pairs = n->n_pairs;
+	n->ctrl.pairs = 1;
+	n->status = VIRTIO_NET_S_LINK_UP;
+	if (n->n_pairs > 1)
+		f |= 1ULL << VIRTIO_NET_F_MQ;
+	if (o->mtu)
+		f |= 1ULL << VIRTIO_NET_F_MTU;
+	/* Offloads need the tap's virtio-net header to carry them. */
+	if (o->vnet_hdr)
+		f |= (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+		     (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+		     (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |
+		     (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+		     (1ULL << VIRTIO_NET_F_GUEST_ECN);
+	n->ops = (struct virtio_dev_ops){
+		.device_id = VIRTIO_ID_NET,
+		.class_code = 0x020000,       /* network, Ethernet */
+		.features = f,
+		.num_queues = 2 * n->n_pairs + 1,
+		.max_queue_size = o->queue_size ? o->queue_size : 256,
+		.config_len = offsetof(struct virtio_net_config, speed),
+		.config_read = net_config_read,
+		.config_write = net_config_write,
+		.queue_notify = net_queue_notify,
+		.activate = net_activate,
+		.reset = net_reset,
+	};
+	return virtio_pci_init(&n->vp, &n->ops, n, gm, be, "virtio-net");
+}
+
+void net_exit(struct net_dev *n)
+{
+	for (unsigned int i = 0; n->pairs && i < n->opts.n_fds; i++)
+		if (n->pairs[i].fd >= 0)
+			close(n->pairs[i].fd);
+	free(n->pairs);
+	n->pairs = NULL;
+}
