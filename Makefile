@@ -80,11 +80,12 @@ asan:
 	build-asan/unit-tests --jobs 2
 	./tests/integration/run.sh build-asan/vmm build-asan/guests
 
-bench: $(VMM) $(TEST_GUESTS) $(BUILD)/blk-harness
+bench: $(VMM) $(TEST_GUESTS) $(BUILD)/blk-harness $(BUILD)/net-harness
 	./scripts/deps.sh --bench
 	./scripts/bench-startup.sh $(VMM) $(BUILD)/guests
 	./scripts/bench-virtio.sh $(VMM) $(BUILD)/guests
 	./scripts/bench-blk.sh $(BUILD)/blk-harness
+	./scripts/bench-net.sh $(BUILD)/net-harness
 
 clean:
 	rm -rf build build-asan
@@ -92,4 +93,7 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(BUILD)/blk-harness: $(OBJ)/tests/bench/blk_harness.o $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/net-harness: $(OBJ)/tests/bench/net_harness.o $(BUILD)/libvmm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -35,14 +35,15 @@ pvm=0
 # STOP_AT appears in its output (then SIGNAL, TERM unless given).
 boot() {
 	local smp=$1 log=$2 stop_at=$3 sig=${4:-TERM}
-	local checks=${5:-mem,cpus,modules,pci,balloon,blk} start end
+	local checks=${5:-mem,cpus,modules,pci,balloon,blk$NETCHECK} start end
 	start=$(date +%s%N)
-	"$VMM" -m ${RAM_MB}M -smp "$smp" -kernel "$GUEST/vmlinuz" \
+	$NSRUN "$VMM" -m ${RAM_MB}M -smp "$smp" -kernel "$GUEST/vmlinuz" \
 		-initrd "$GUEST/initramfs.cpio" -nographic \
 		-device virtio-balloon-pci,id=balloon0 \
 		-drive file="$T/disk.img",if=none,id=d0,format=raw \
 		-device virtio-blk-pci,drive=d0,serial=vmm-disk0,num-queues=2 \
 		-drive file="$T/ro.img",if=virtio,format=raw,readonly=on \
+		$NETARGS \
 		-append "console=ttyS0 reboot=k panic=-1 vmm.checks=$checks" \
 		</dev/null >"$log" 2>"$log.err" &
 	pid=$!
@@ -64,6 +65,21 @@ boot() {
 	secs=$(( (end - start) / 1000000000 ))
 }
 
+# The network: a tap in a namespace of our own with the host end at
+# 10.78.0.1 and tests/boot/net_peer.py serving the guest's nc transfers.
+NS=vmm-boot-$$ NSRUN= NETARGS= NETCHECK=
+if ip netns add $NS 2>/dev/null; then
+	NSRUN="ip netns exec $NS"
+	$NSRUN ip link set lo up
+	$NSRUN ip tuntap add dev vmmb0 mode tap multi_queue
+	$NSRUN ip addr add 10.78.0.1/24 dev vmmb0
+	$NSRUN ip link set vmmb0 up
+	$NSRUN python3 "$(dirname "$0")/net_peer.py" "$T/peer.md5" &
+	peer=$!
+	NETARGS="-netdev tap,id=n0,ifname=vmmb0,script=no,downscript=no,queues=2 -device virtio-net-pci,netdev=n0,mq=on"
+	NETCHECK=,net
+	trap 'rm -rf "$T"; [ -n "${pid:-}" ] && kill -9 $pid 2>/dev/null; kill $peer 2>/dev/null; ip netns del $NS' EXIT
+fi
 truncate -s 32M "$T/disk.img"
 truncate -s 1M "$T/ro.img"
 for smp in $SMPS; do
@@ -109,6 +125,10 @@ for smp in $SMPS; do
 		ok "$n-pci-virtio-blk" || bad "$n-pci-virtio-blk" "not enumerated"
 	has "$log" "pci 0000:00:03.0: \[1af4:1042\] type 00 class 0x010000" &&
 		ok "$n-pci-virtio-blk-2" || bad "$n-pci-virtio-blk-2" "second drive not enumerated"
+	if [ -n "$NETARGS" ]; then
+		has "$log" "pci 0000:00:04.0: \[1af4:1041\] type 00 class 0x020000" &&
+			ok "$n-pci-virtio-net" || bad "$n-pci-virtio-net" "not enumerated"
+	fi
 	has "$log" "PCI: MMCONFIG for domain 0000 \[bus 00-00\] at \[mem 0xe0000000-0xe00fffff\]" &&
 		ok "$n-pci-ecam" || bad "$n-pci-ecam" "$(grep -i mmconfig "$log" | head -2)"
 	has "$log" "Run /init as init process" && ok "$n-reaches-init" ||
@@ -116,7 +136,7 @@ for smp in $SMPS; do
 	if [ $pvm = 1 ]; then
 		[ $status = 0 ] && ok "$n-sigterm-exit-0" ||
 			bad "$n-sigterm-exit-0" "status $status"
-		for c in init-marker mem cpus modules pci-sysfs balloon-bound blk blk-discard-frees reboot-exit-0; do
+		for c in init-marker mem cpus modules pci-sysfs balloon-bound blk blk-discard-frees net reboot-exit-0; do
 			skp "$n-$c" "PVM: a stock guest's user space cannot run on this KVM"
 		done
 		continue
@@ -141,6 +161,16 @@ for smp in $SMPS; do
 	blocks=$(stat -c %b "$T/disk.img")
 	[ "$blocks" -lt 2048 ] && ok "$n-blk-discard-frees" ||
 		bad "$n-blk-discard-frees" "$blocks blocks still allocated"
+	if [ -n "$NETARGS" ]; then
+		sent=$(grep -oE 'VMM-CHECK net result=pass queues=2 sent_md5=[0-9a-f]+' "$log" | sed 's/.*=//')
+		if [ -n "$sent" ] && [ "$sent" = "$(cat "$T/peer.md5" 2>/dev/null)" ]; then
+			ok "$n-net"
+		else
+			bad "$n-net" "$(grep 'VMM-CHECK net' "$log"); host got $(cat "$T/peer.md5" 2>/dev/null)"
+		fi
+	else
+		skp "$n-net" "cannot create a network namespace here"
+	fi
 	[ $status = 0 ] && has "$log" "VMM-CHECKS-DONE" && ok "$n-reboot-exit-0" ||
 		bad "$n-reboot-exit-0" "status $status"
 done

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device-level virtio-net harness: plays the guest driver in-process
+ * against the real device code on a real tap (run it inside a network
+ * namespace that has the tap up; scripts/bench-net.sh does that). Beside
+ * each device figure it measures the host's own rate on the same tap
+ * with the same frames in the same run: plain write()s for TX, plain
+ * read()s for RX.
+ *
+ *   net-harness IFNAME tx|rx FRAME_BYTES SECONDS
+ * Prints "device PPS MB/s CPU-us/frame host PPS MB/s ratio".
+ *
+ * RX traffic comes from a thread that sends raw frames out of the tap's
+ * interface with an AF_PACKET socket (ethertype 0x88b5, local
+ * experimental), so the kernel queues them on the tap for us; TX frames
+ * carry the same ethertype to a foreign MAC and die early in the stack.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "virtio/net.h"
+#include "virtio/tap.h"
+
+#define RAM     (64u << 20)
+#define QSZ     256
+#define RXR     0x100000                /* rings: desc, avail +0x1000, used +0x2000 */
+#define TXR     0x110000
+#define BUFS    0x200000                /* per-descriptor buffers */
+
+static struct guestmem gm;
+static struct net_dev net;
+static struct bus pio, mmio;
+static struct pci_bus pb;
+static uint64_t bar;
+static uint8_t *ram;
+static volatile bool stop_sender;
+static unsigned int frame_len;
+static int ifindex;
+
+static void wr(unsigned int off, uint32_t v, unsigned int len)
+{
+	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	bus_write(&mmio, bar + off, d, len);
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double cpu_now(void)
+{
+	struct rusage ru;
+
+	/* This thread only: the sender thread's cost is not the device's. */
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static void frame_fill(uint8_t *f, unsigned int len)
+{
+	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0xee, 0xee };
+	static const uint8_t src[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	for (unsigned int i = 14; i < len; i++)
+		f[i] = i;
+}
+
+static void *sender(void *arg)
+{
+	int s = socket(AF_PACKET, SOCK_RAW, 0);
+	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_ifindex = ifindex,
+				 .sll_halen = 6 };
+	uint8_t *f = malloc(frame_len);
+
+	(void)arg;
+	frame_fill(f, frame_len);
+	while (!stop_sender)
+		if (sendto(s, f, frame_len, 0, (struct sockaddr *)&a, sizeof(a)) < 0 &&
+		    errno != ENOBUFS && errno != EAGAIN) {
+			perror("net-harness: sendto");
+			break;
+		}
+	close(s);
+	free(f);
+	return NULL;
+}
+
+static int no_poll(void *ctx, int watch, bool on)
+{
+	(void)ctx; (void)watch; (void)on;
+	return 0;   /* the harness polls the tap itself */
+}
+
+static void bring_up(void)
+{
+	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
+
+	pci_cfg_write(&pb, net.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
+	wr(0x14, 3, 1);
+	wr(0x08, 0, 4);
+	wr(0x0c, 1u << VIRTIO_NET_F_MRG_RXBUF, 4);
+	wr(0x08, 1, 4);
+	wr(0x0c, 1, 4);   /* VERSION_1 */
+	wr(0x14, 0xb, 1);
+	for (unsigned int q = 0; q < 2; q++) {
+		uint64_t r = q ? TXR : RXR;
+
+		wr(0x16, q, 2);
+		wr(0x18, QSZ, 2);
+		wr(0x20, r, 4);
+		wr(0x28, r + 0x1000, 4);
+		wr(0x30, r + 0x2000, 4);
+		wr(0x1c, 1, 2);
+	}
+	wr(0x14, 0xf, 1);
+}
+
+/* Device TX: keep the ring full of frames, kick, reclaim. */
+static uint64_t run_tx(unsigned int secs)
+{
+	struct vring_desc *d = (void *)(ram + TXR);
+	struct vring_avail *a = (void *)(ram + TXR + 0x1000);
+	struct vring_used *u = (void *)(ram + TXR + 0x2000);
+	unsigned int slot = NET_HDR_LEN + frame_len;
+	uint16_t seen = 0;
+	uint64_t n = 0;
+	double t0 = now();
+
+	for (unsigned int i = 0; i < QSZ; i++) {
+		uint8_t *b = ram + BUFS + (uint64_t)i * 0x10000;
+
+		memset(b, 0, NET_HDR_LEN);
+		frame_fill(b + NET_HDR_LEN, frame_len);
+		d[i] = (struct vring_desc){ BUFS + (uint64_t)i * 0x10000, slot, 0, 0 };
+		a->ring[i] = i;
+	}
+	a->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	a->idx = QSZ;
+	while (now() - t0 < secs) {
+		net.ops.queue_notify(&net, 1);
+		while (seen != u->idx) {
+			a->ring[a->idx % QSZ] = u->ring[seen % QSZ].id;
+			seen++;
+			n++;
+			__atomic_store_n(&a->idx, a->idx + 1, __ATOMIC_RELEASE);
+		}
+	}
+	return n;
+}
+
+/* Device RX: 4 KiB buffers (mergeable), refilled as they are used. */
+static uint64_t run_rx(unsigned int secs)
+{
+	struct vring_desc *d = (void *)(ram + RXR);
+	struct vring_avail *a = (void *)(ram + RXR + 0x1000);
+	struct vring_used *u = (void *)(ram + RXR + 0x2000);
+	struct net_pair *p = &net.pairs[0];
+	uint16_t seen = 0;
+	uint64_t frames = 0;
+	double t0 = now();
+
+	for (unsigned int i = 0; i < QSZ; i++) {
+		d[i] = (struct vring_desc){ BUFS + (uint64_t)i * 0x10000, 4096,
+					    VRING_DESC_F_WRITE, 0 };
+		a->ring[i] = i;
+	}
+	a->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	a->idx = QSZ;
+	net.ops.queue_notify(&net, 0);
+	while (now() - t0 < secs) {
+		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		net_rx_ready(p);
+		while (seen != u->idx) {
+			uint32_t id = u->ring[seen % QSZ].id;
+			struct virtio_net_hdr_v1 *h = (void *)(ram + d[id].addr);
+
+			/* The first buffer of a frame says how many it took. */
+			if (h->num_buffers)
+				frames++;
+			h->num_buffers = 0;
+			a->ring[a->idx % QSZ] = id;
+			seen++;
+			__atomic_store_n(&a->idx, a->idx + 1, __ATOMIC_RELEASE);
+		}
+	}
+	return frames;
+}
+
+/* The host's own rate on the same tap: write()s or read()s, cycling
+ * through the same QSZ buffers the device uses (same cache footprint). */
+static uint64_t run_host(int fd, bool tx, unsigned int secs)
+{
+	uint64_t n = 0;
+	double t0 = now();
+
+	for (unsigned int i = 0; i < QSZ; i++) {
+		memset(ram + BUFS + (uint64_t)i * 0x10000, 0, NET_HDR_LEN);
+		frame_fill(ram + BUFS + (uint64_t)i * 0x10000 + NET_HDR_LEN, frame_len);
+	}
+	while (now() - t0 < secs) {
+		uint8_t *b = ram + BUFS + (n % QSZ) * 0x10000;
+
+		if (tx) {
+			if (write(fd, b, NET_HDR_LEN + frame_len) > 0)
+				n++;
+		} else {
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+			if (poll(&pf, 1, 100) <= 0)
+				continue;
+			while (read(fd, ram + BUFS + (n % QSZ) * 0x10000,
+				    NET_HDR_LEN + 65536) > 0)
+				n++;
+		}
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct net_opts o = { .n_fds = 1, .vnet_hdr = true, .queue_size = QSZ,
+			      .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
+	struct virtio_pci_backend be = { 0 };
+	char name[IFNAMSIZ], err[256];
+	unsigned int secs;
+	pthread_t th;
+	uint64_t dn, hn;
+	double t0, c0, dt, dc;
+	bool tx;
+
+	if (argc != 5 || (strcmp(argv[2], "tx") && strcmp(argv[2], "rx"))) {
+		fprintf(stderr, "usage: net-harness IFNAME tx|rx FRAME_BYTES SECONDS\n");
+		return 2;
+	}
+	tx = !strcmp(argv[2], "tx");
+	frame_len = atoi(argv[3]);
+	secs = atoi(argv[4]);
+	if (frame_len < 60 || frame_len > 65000 || secs < 1) {
+		fprintf(stderr, "net-harness: frames of 60..65000 bytes, 1 s or more\n");
+		return 2;
+	}
+	ifindex = if_nametoindex(argv[1]);
+	if (tap_open(argv[1], 1, true, o.fds, name, err, sizeof(err)) < 0) {
+		fprintf(stderr, "net-harness: %s\n", err);
+		return 1;
+	}
+	if (guestmem_init(&gm, RAM) < 0)
+		return 1;
+	ram = gm.host;
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	if (net_init(&net, &gm, &o, &be) < 0)
+		return 1;
+	net.rx_poll = no_poll;
+	pci_bus_add_device(&pb, &net.vp.pci, -1);
+	bar = pci_cfg_get32(&net.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
+	bring_up();
+
+	if (!tx)
+		pthread_create(&th, NULL, sender, NULL);
+	/* The host's figure first, then the device's, on the same traffic. */
+	t0 = now();
+	hn = run_host(net.pairs[0].fd, tx, secs);
+	dt = now() - t0;
+	double host_pps = hn / dt;
+
+	t0 = now();
+	c0 = cpu_now();
+	dn = tx ? run_tx(secs) : run_rx(secs);
+	dt = now() - t0;
+	dc = cpu_now() - c0;
+	stop_sender = true;
+	if (!tx)
+		pthread_join(th, NULL);
+	printf("%s %5u B: device %9.0f pps %8.1f MB/s %6.2f us CPU/frame | host %9.0f pps %8.1f MB/s | ratio %.2f\n",
+	       tx ? "guest->tap" : "tap->guest", frame_len, dn / dt,
+	       dn * (double)frame_len / dt / 1e6, dn ? dc * 1e6 / dn : 0.0,
+	       host_pps, host_pps * frame_len / 1e6, host_pps ? dn / dt / host_pps : 0.0);
+	net_exit(&net);
+	return 0;
+}
