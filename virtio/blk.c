@@ -188,6 +188,10 @@ static void blk_queue_notify(void *dev, unsigned int q)
 		return;
 	pthread_mutex_lock(&b->vp.lock);
 	pthread_mutex_lock(&b->lock);
+	/* No kicks while we drain; re-armed below (avail_event with
+	 * EVENT_IDX), then looked at again for what came meanwhile. */
+	virtq_disable_kicks(vq);
+again:
 	while ((r = virtq_pop(vq, &b->chain)) == 1) {
 		struct blk_req *req = &b->req;
 		uint16_t head = b->chain.head;
@@ -229,6 +233,8 @@ static void blk_queue_notify(void *dev, unsigned int q)
 		b->n_inflight++;
 		queued++;
 	}
+	if (r == 0 && vq->enabled && virtq_enable_kicks(vq))
+		goto again;
 	/* One submission for everything this kick brought. */
 	if (queued && !b->use_pool)
 		io_uring_submit(&b->ring);

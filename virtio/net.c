@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdio.h>
 #include <linux/virtio_ids.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,11 +143,15 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 			net_set_polling(p, false);
 			return any;
 		}
-		if (!nchains || (mrg && cap < need) || cap < NET_HDR_LEN) {
+		if (!nchains || (mrg && cap < need) || cap <= NET_HDR_LEN) {
+			/* Out of buffers: ask for a kick on the next new one
+			 * (before giving back those we hold, so that avail_event
+			 * points past them), and stop watching the tap until it
+			 * comes, unless buffers came meanwhile. */
+			bool more = virtq_enable_kicks(vq);
+
 			virtq_unpop(vq, nchains);
-			/* Out of buffers: stop watching the tap until the guest
-			 * kicks the RX queue, unless buffers came meanwhile. */
-			if (virtq_enable_kicks(vq))
+			if (more)
 				continue;
 			net_set_polling(p, false);
 			return any;
@@ -170,12 +175,13 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 				sh[m++].iov_len = p->iov[i].iov_len - skip;
 				skip = 0;
 			}
-			len = m ? readv(p->fd, sh, m) : -1;
-			if (len >= 0)
+			len = readv(p->fd, sh, m);
+			if (len > 0)
 				len += NET_HDR_LEN;
 		}
-		if (len < 0) {
-			int e = errno;
+		if (len <= 0) {
+			/* A tap never reads 0: end of file means it is gone. */
+			int e = len ? errno : EPIPE;
 
 			virtq_unpop(vq, nchains);
 			if (e == EAGAIN || e == EINTR)
@@ -247,6 +253,10 @@ static void net_tx(struct net_dev *n, struct net_pair *p)
 
 	pthread_mutex_lock(&n->vp.lock);
 	pthread_mutex_lock(&n->lock);
+	/* No kicks while we drain; re-armed (avail_event with EVENT_IDX)
+	 * and looked at again below. */
+	virtq_disable_kicks(vq);
+again:
 	while ((r = virtq_pop(vq, c)) == 1) {
 		enum net_tx_verdict v = net_tx_check(c, n->features);
 		struct iovec *iov = c->iov;
@@ -288,6 +298,8 @@ static void net_tx(struct net_dev *n, struct net_pair *p)
 		}
 		virtq_push(vq, c->head, 0);
 	}
+	if (r == 0 && vq->enabled && virtq_enable_kicks(vq))
+		goto again;
 	if (r < 0)
 		bad = true;
 	pthread_mutex_unlock(&n->lock);
@@ -323,6 +335,7 @@ static void net_ctrl(struct net_dev *n)
 
 	pthread_mutex_lock(&n->vp.lock);
 	pthread_mutex_lock(&n->lock);
+again:
 	while ((r = virtq_pop(vq, c)) == 1) {
 		static uint8_t data[NET_CTRL_MAX_DATA];
 		struct iovec *last = &c->iov[c->n_out + c->n_in - 1];
@@ -354,6 +367,8 @@ static void net_ctrl(struct net_dev *n)
 		virtq_push(vq, c->head, 1);
 		any = true;
 	}
+	if (r == 0 && !bad && vq->enabled && virtq_enable_kicks(vq))
+		goto again;
 	if (r < 0)
 		bad = "malformed control descriptor chain";
 	pthread_mutex_unlock(&n->lock);
@@ -432,6 +447,7 @@ int net_init(struct net_dev *n, const struct guestmem *gm,
 	n->ctrl.max_pairs = n->n_pairs;
 	n->ctrl.pairs = 1;
 	n->status = VIRTIO_NET_S_LINK_UP;
+	snprintf(n->ifname, sizeof(n->ifname), "tap");
 	if (n->n_pairs > 1)
 		f |= 1ULL << VIRTIO_NET_F_MQ;
 	if (o->mtu)

@@ -330,3 +330,21 @@ Test(blk, notify_beyond_queues_ignored)
 	b.ops.queue_notify(&b, 5);
 	cr_assert_eq(b.n_inflight, 0);
 }
+
+/* EVENT_IDX (negotiated here): after draining, avail_event asks for a
+ * kick at the next request, or a Linux guest would stop kicking. */
+Test(blk, event_idx_rearmed_after_drain)
+{
+	struct vring_avail *a;
+	uint16_t *avail_event;
+
+	start((struct blk_opts){ 0 });
+	bring_up();
+	a = (void *)(ram + 0x10000 + 0x100);
+	avail_event = (uint16_t *)&((struct vring_used *)(ram + 0x10000 + 0x200))->ring[8];
+	cr_assert(b.vp.queues[0].vq.event_idx);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(request(0, VIRTIO_BLK_T_IN, 0, 512, true), 0);
+		cr_assert_eq(*avail_event, a->idx);
+	}
+}

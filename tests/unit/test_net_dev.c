@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The virtio-net device through its transport, with a SOCK_SEQPACKET
+ * socket pair standing in for the tap (one message per frame, EOF when
+ * the peer goes): TX into the "tap", RX with mergeable buffers, buffer
+ * starvation and its kick, EVENT_IDX re-arming, hostile chains, the
+ * control queue and link-down.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "virtio/net.h"
+
+#define RAM   (4u << 20)
+#define QSZ   8
+#define BUF   0x100000                 /* 4 KiB per descriptor slot */
+
+static uint8_t *ram;
+static struct guestmem gm;
+static struct net_dev n;
+static struct bus pio, mmio;
+static struct pci_bus pb;
+static uint64_t bar;
+static int peer;
+static int polls_on, polls_off, config_irqs;
+
+static void fire(void *c, unsigned int v, uint64_t a, uint32_t d)
+{
+	if (v == 0)
+		config_irqs++;
+}
+static const struct virtio_pci_backend be = { .msix_fire = fire };
+
+static int record_poll(void *ctx, int watch, bool on)
+{
+	*(on ? &polls_on : &polls_off) += 1;
+	return 0;
+}
+
+static void wr(unsigned int off, uint32_t v, unsigned int len)
+{
+	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	bus_write(&mmio, bar + off, d, len);
+}
+
+static uint32_t rd(unsigned int off, unsigned int len)
+{
+	uint8_t d[4] = { 0 };
+
+	bus_read(&mmio, bar + off, d, len);
+	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+}
+
+static uint64_t qbase(unsigned int q) { return 0x10000 + q * 0x1000; }
+static struct vring_desc *qdesc(unsigned int q) { return (void *)(ram + qbase(q)); }
+static struct vring_avail *qavail(unsigned int q) { return (void *)(ram + qbase(q) + 0x100); }
+static struct vring_used *qused(unsigned int q) { return (void *)(ram + qbase(q) + 0x200); }
+
+static void setup(void)
+{
+	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
+	uint8_t msix[2] = { 0, 0x80 };
+	struct net_opts o = { .n_fds = 1, .vnet_hdr = true,
+			      .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
+	uint32_t want = (1u << VIRTIO_NET_F_MRG_RXBUF) | (1u << VIRTIO_NET_F_CTRL_VQ) |
+			(1u << VIRTIO_NET_F_CTRL_RX) | (1u << VIRTIO_NET_F_MAC) |
+			(1u << VIRTIO_NET_F_STATUS) | (1u << VIRTIO_RING_F_EVENT_IDX);
+	int sv[2];
+
+	polls_on = polls_off = config_irqs = 0;
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	o.fds[0] = sv[0];
+	peer = sv[1];
+	ram = calloc(1, RAM);
+	guestmem_init_with_buffer(&gm, ram, RAM);
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	cr_assert_eq(net_init(&n, &gm, &o, &be), 0);
+	n.rx_poll = record_poll;
+	pci_bus_add_device(&pb, &n.vp.pci, -1);
+	bar = pci_cfg_get32(&n.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
+	pci_cfg_write(&pb, n.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
+	pci_cfg_write(&pb, n.vp.pci.slot, 0, n.vp.msix_cap + 2, msix, 2);
+	for (unsigned int v = 0; v < n.vp.nvectors; v++)
+		wr(VPCI_MSIX_OFF + 16 * v + 12, 0, 4);
+	wr(0x14, 3, 1);
+	wr(0x10, 0, 2);                  /* config changes on vector 0 */
+	wr(0x08, 0, 4);
+	wr(0x0c, want, 4);
+	wr(0x08, 1, 4);
+	wr(0x0c, 1, 4);                  /* VERSION_1 */
+	wr(0x14, 0xb, 1);
+	for (unsigned int q = 0; q < 3; q++) {
+		wr(0x16, q, 2);
+		wr(0x18, QSZ, 2);
+		wr(0x1a, q + 1, 2);
+		wr(0x20, qbase(q), 4);
+		wr(0x28, qbase(q) + 0x100, 4);
+		wr(0x30, qbase(q) + 0x200, 4);
+		wr(0x1c, 1, 2);
+	}
+	wr(0x14, 0xf, 1);
+	cr_assert_eq(rd(0x14, 1), 0xf);
+}
+
+static void teardown(void)
+{
+	net_exit(&n);
+	if (peer >= 0)
+		close(peer);
+	free(ram);
+	bus_exit(&pio);
+	bus_exit(&mmio);
+}
+
+TestSuite(net_dev, .init = setup, .fini = teardown);
+
+/* Make descriptor @i (a buffer of @len at BUF + 4 KiB * i) available. */
+static void offer(unsigned int q, unsigned int i, uint32_t len, uint16_t flags)
+{
+	struct vring_avail *a = qavail(q);
+
+	qdesc(q)[i] = (struct vring_desc){ BUF + 0x1000 * i, len, flags, 0 };
+	a->ring[a->idx % QSZ] = i;
+	a->idx++;
+}
+
+static bool needs_reset(void) { return rd(0x14, 1) & 0x40; }
+
+Test(net_dev, config_mac_status_pairs)
+{
+	cr_assert_eq(rd(VPCI_DEVICE_OFF, 4), 0x12005452);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 4, 2), 0x5634);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 6, 2), VIRTIO_NET_S_LINK_UP);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 8, 2), 1);
+	/* The MAC is the driver's to set; the status is not. */
+	wr(VPCI_DEVICE_OFF + 5, 0x99, 1);
+	wr(VPCI_DEVICE_OFF + 6, 0, 2);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 5, 1), 0x99);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 6, 2), VIRTIO_NET_S_LINK_UP);
+}
+
+Test(net_dev, tx_frame_reaches_tap_and_rearms_kicks)
+{
+	uint8_t got[256];
+	uint16_t *avail_event = (uint16_t *)&qused(1)->ring[QSZ];
+
+	memset(ram + BUF, 0, 12);
+	memset(ram + BUF + 12, 0xab, 60);
+	offer(1, 0, 72, 0);
+	n.ops.queue_notify(&n, 1);
+	cr_assert_eq(read(peer, got, sizeof(got)), 72);
+	cr_assert_eq(got[12], 0xab);
+	cr_assert_eq(qused(1)->idx, 1);
+	cr_assert_eq(qused(1)->ring[0].len, 0);
+	cr_assert_eq(*avail_event, 1, "EVENT_IDX: kick me at the next one");
+	cr_assert_eq(n.tx_frames, 1);
+}
+
+Test(net_dev, tx_hostile_chains_dropped_device_lives)
+{
+	uint8_t got[256];
+
+	offer(1, 0, 8, 0);                        /* shorter than the header */
+	offer(1, 1, 100, VRING_DESC_F_WRITE);     /* writable */
+	n.ops.queue_notify(&n, 1);
+	cr_assert_eq(qused(1)->idx, 2);
+	cr_assert_eq(n.tx_dropped, 2);
+	cr_assert_lt(read(peer, got, sizeof(got)), 0, "nothing reached the tap");
+	cr_assert_not(needs_reset());
+	/* A descriptor pointing outside RAM: the chain is malformed. */
+	qdesc(1)[2] = (struct vring_desc){ RAM - 16, 64, 0, 0 };
+	qavail(1)->ring[qavail(1)->idx % QSZ] = 2;
+	qavail(1)->idx++;
+	n.ops.queue_notify(&n, 1);
+	cr_assert(needs_reset());
+}
+
+Test(net_dev, rx_merges_buffers)
+{
+	uint8_t frame[1500];
+	struct virtio_net_hdr_v1 *h = (void *)(ram + BUF);
+
+	memset(frame, 0, 12);
+	memset(frame + 12, 0x5a, sizeof(frame) - 12);
+	for (unsigned int i = 0; i < 4; i++)
+		offer(0, i, 1024, VRING_DESC_F_WRITE);
+	n.ops.queue_notify(&n, 0);
+	cr_assert_eq(polls_on, 1, "buffers posted: the tap is watched");
+	cr_assert_eq(write(peer, frame, sizeof(frame)), (ssize_t)sizeof(frame));
+	net_rx_ready(&n.pairs[0]);
+	cr_assert_eq(qused(0)->idx, 2, "1500 bytes in two 1 KiB buffers");
+	cr_assert_eq(h->num_buffers, 2);
+	cr_assert_eq(qused(0)->ring[0].len, 1024);
+	cr_assert_eq(qused(0)->ring[1].len, 1500 - 1024);
+	cr_assert_eq(ram[BUF + 0x1000 + 100], 0x5a);
+	cr_assert_eq(n.rx_frames, 1);
+}
+
+Test(net_dev, rx_without_buffers_stops_watching_until_kicked)
+{
+	uint8_t frame[100] = { 0 };
+
+	cr_assert_eq(write(peer, frame, sizeof(frame)), (ssize_t)sizeof(frame));
+	offer(0, 0, 1024, VRING_DESC_F_WRITE);   /* 1 KiB: not enough for MTU */
+	n.ops.queue_notify(&n, 0);
+	cr_assert_eq(qused(0)->idx, 0, "one 1 KiB buffer cannot take a full frame");
+	cr_assert_eq(polls_off, 1);
+	offer(0, 1, 1024, VRING_DESC_F_WRITE);
+	n.ops.queue_notify(&n, 0);
+	cr_assert_eq(qused(0)->idx, 1, "the queued frame arrives after the kick");
+	cr_assert_eq(polls_on, 2);
+}
+
+Test(net_dev, rx_readable_buffer_needs_reset)
+{
+	uint8_t frame[100] = { 0 };
+
+	cr_assert_eq(write(peer, frame, sizeof(frame)), (ssize_t)sizeof(frame));
+	offer(0, 0, 4096, 0);
+	n.ops.queue_notify(&n, 0);
+	cr_assert(needs_reset());
+	cr_assert_eq(qused(0)->idx, 0);
+}
+
+/* A control command: class, cmd, @len data bytes, then the ack. */
+static uint8_t ctrl(uint8_t class, uint8_t cmd, const void *data, uint32_t len,
+		    bool with_ack)
+{
+	struct vring_avail *a = qavail(2);
+	struct vring_desc *d = qdesc(2);
+
+	ram[BUF] = class;
+	ram[BUF + 1] = cmd;
+	memcpy(ram + BUF + 2, data, len);
+	ram[BUF + 0x1000] = 0xff;
+	d[0] = (struct vring_desc){ BUF, 2 + len, with_ack ? VRING_DESC_F_NEXT : 0, 1 };
+	d[1] = (struct vring_desc){ BUF + 0x1000, 1, VRING_DESC_F_WRITE, 0 };
+	a->ring[a->idx % QSZ] = 0;
+	a->idx++;
+	n.ops.queue_notify(&n, 2);
+	return ram[BUF + 0x1000];
+}
+
+Test(net_dev, control_queue)
+{
+	uint8_t on = 1;
+	uint16_t pairs = 2;
+
+	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &on, 1, true),
+		     VIRTIO_NET_OK);
+	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &on, 3, true),
+		     VIRTIO_NET_ERR);
+	/* MQ was not offered (one pair). */
+	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, true),
+		     VIRTIO_NET_ERR);
+	cr_assert_eq(ctrl(99, 0, NULL, 0, true), VIRTIO_NET_ERR);
+	cr_assert_not(needs_reset());
+	ctrl(VIRTIO_NET_CTRL_RX, 0, &on, 1, false);      /* no ack byte */
+	cr_assert(needs_reset());
+}
+
+Test(net_dev, peer_gone_link_down)
+{
+	offer(0, 0, 4096, VRING_DESC_F_WRITE);
+	n.ops.queue_notify(&n, 0);
+	close(peer);
+	peer = -1;
+	net_rx_ready(&n.pairs[0]);
+	cr_assert_eq(rd(VPCI_DEVICE_OFF + 6, 2), 0, "link down");
+	cr_assert_geq(config_irqs, 1);
+	cr_assert_eq(n.pairs[0].fd, -1);
+	cr_assert_eq(qused(0)->idx, 0, "the buffer stays the guest's");
+	/* TX after that: dropped quietly, answered. */
+	offer(1, 0, 72, 0);
+	n.ops.queue_notify(&n, 1);
+	cr_assert_eq(qused(1)->idx, 1);
+}
