@@ -90,6 +90,22 @@ if ip netns add $NS 2>/dev/null; then
 	run net-ping-two-queues 33 "2 queue pairs, offloads" "net ok" -- -v -m 64M \
 		-kernel "$GUESTS/net.elf" $DX -netdev tap,id=n0,ifname=vt0,queues=2 \
 		-device virtio-net-pci,netdev=n0,mq=on
+	# fd=: a tap opened by the caller (as libvirt does) and inherited.
+	nsrun python3 - "$VMM" "$GUESTS/net.elf" "$T" <<'PY' >"$T/fd.out" 2>&1
+import fcntl, os, struct, subprocess, sys
+vmm, guest, t = sys.argv[1:4]
+fd = os.open("/dev/net/tun", os.O_RDWR)
+# TUNSETIFF: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", b"vt0", 0x0002 | 0x1000 | 0x4000 | 0x0100))
+r = subprocess.run([vmm, "-m", "64M", "-kernel", guest, "-device",
+                    "isa-debug-exit,iobase=0xf4,iosize=4", "-netdev", "tap,id=n0,fd=%d" % fd,
+                    "-device", "virtio-net-pci,netdev=n0"], pass_fds=[fd],
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+print("status", r.returncode)
+print(r.stdout, r.stderr)
+PY
+	grep -q "status 33" "$T/fd.out" && grep -q "net ok" "$T/fd.out" && ok net-tap-fd ||
+		bad net-tap-fd "$(head -c 300 "$T/fd.out")"
 	# The tap deleted under a running guest: link down, no crash.
 	nsrun "$VMM" -m 64M -kernel "$GUESTS/net.elf" -append hold $DX $NET \
 		</dev/null >"$T/hold.out" 2>"$T/hold.err" &
@@ -189,6 +205,37 @@ if mount -t tmpfs -o size=1M tmpfs "$T/full" 2>/dev/null; then
 	umount "$T/full"
 else
 	echo "SKIP blk-host-disk-full: cannot mount a small tmpfs (not root)"
+fi
+# Odd images: a size that is not a multiple of 512 (the tail is not
+# seen), a block device (a loop device over the image), and cache=none
+# where the filesystem may refuse O_DIRECT (tmpfs): works or says so.
+head -c $((1048576 + 100)) /dev/zero > "$T/odd.img"
+run blk-odd-size 33 "2048 sectors" "blk ok" -- -v -m 64M -kernel "$GUESTS/blk.elf" $DX \
+	-drive file=$T/odd.img,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,serial=vmm-ser1
+[ "$(stat -c %s "$T/odd.img")" = $((1048576 + 100)) ] && ok blk-odd-size-kept ||
+	bad blk-odd-size-kept "size changed"
+if loopdev=$(losetup -f --show "$T/odd.img" 2>/dev/null); then
+	run blk-block-device 33 "'$loopdev', 2048 sectors" "blk ok" -- -v -m 64M \
+		-kernel "$GUESTS/blk.elf" $DX -drive file=$loopdev,if=none,id=d0,format=raw,cache=none \
+		-device virtio-blk-pci,drive=d0,serial=vmm-ser1
+	losetup -d "$loopdev"
+else
+	echo "SKIP blk-block-device: no loop device here"
+fi
+mkdir -p "$T/tmpfs"
+if mount -t tmpfs -o size=4M tmpfs "$T/tmpfs" 2>/dev/null; then
+	truncate -s 1M "$T/tmpfs/d.img"
+	timeout 60 "$VMM" -m 64M -kernel "$GUESTS/blk.elf" $DX \
+		-drive file=$T/tmpfs/d.img,if=none,id=d0,format=raw,cache=none \
+		-device virtio-blk-pci,drive=d0,serial=vmm-ser1 </dev/null >"$T/out" 2>"$T/err"
+	st=$?
+	if [ $st = 33 ] && grep -q "blk ok" "$T/out"; then ok blk-tmpfs-cache-none
+	elif [ $st = 1 ] && grep -q "does not support cache=none (no O_DIRECT" "$T/err"; then
+		ok blk-tmpfs-cache-none
+	else bad blk-tmpfs-cache-none "status $st: $(head -c 300 "$T/err")"; fi
+	umount "$T/tmpfs"
+else
+	echo "SKIP blk-tmpfs-cache-none: cannot mount tmpfs (not root)"
 fi
 run blk-read-only 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append ro $DX \
 	-drive file=$T/ro.img,if=none,id=d0,format=raw,readonly=on \
