@@ -257,6 +257,25 @@ static void balloon_tick(void *ctx)
 	balloon_request_stats(ctx);
 }
 
+/* Put a virtio device on PCI bus 0 (INTx on the shared line); one
+ * sentence naming @what when the slot or BAR space is not there. */
+static int machine_plug_virtio(struct machine *m, struct virtio_pci *vp,
+			       int slot, const char *what, char *err,
+			       size_t errlen)
+{
+	int r;
+
+	vp->pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
+	r = pci_bus_add_device(&m->pci, &vp->pci, slot);
+	if (r == -EBUSY)
+		return build_err(err, errlen, r, "-device %s: PCI slot %d is taken.",
+				 what, slot);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device %s: no free PCI slot or BAR space.", what);
+	return 0;
+}
+
 static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 {
 	const struct balloon_cfg *bc = &m->cfg->balloon;
@@ -280,15 +299,10 @@ static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 		return build_err(err, errlen, r,
 				 "-device virtio-balloon-pci: cannot set it up: %s.",
 				 strerror(-r));
-	m->balloon->vp.pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
-	r = pci_bus_add_device(&m->pci, &m->balloon->vp.pci, bc->slot);
-	if (r == -EBUSY)
-		return build_err(err, errlen, r,
-				 "-device virtio-balloon-pci: PCI slot %d is taken.",
-				 bc->slot);
+	r = machine_plug_virtio(m, &m->balloon->vp, bc->slot, "virtio-balloon-pci",
+				err, errlen);
 	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-balloon-pci: no free PCI slot or BAR space.");
+		return r;
 	m->balloon_kvm.tick = balloon_tick;
 	m->balloon_kvm.tick_ctx = m->balloon;
 	m->balloon->actual_changed = machine_balloon_actual_changed;
@@ -360,14 +374,9 @@ static int machine_add_net(struct machine *m, unsigned int i, char *err,
 		return build_err(err, errlen, r,
 				 "-device virtio-net-pci: cannot set it up: %s.",
 				 strerror(-r));
-	n->vp.pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
-	r = pci_bus_add_device(&m->pci, &n->vp.pci, nc->slot);
-	if (r == -EBUSY)
-		return build_err(err, errlen, r,
-				 "-device virtio-net-pci: PCI slot %d is taken.", nc->slot);
+	r = machine_plug_virtio(m, &n->vp, nc->slot, "virtio-net-pci", err, errlen);
 	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-net-pci: no free PCI slot or BAR space.");
+		return r;
 	pr_info("virtio-net-pci at 00:%02x.0: tap '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
 		n->vp.pci.slot, name, o.mac[0], o.mac[1], o.mac[2], o.mac[3],
 		o.mac[4], o.mac[5], n->n_pairs, n->n_pairs > 1 ? "s" : "",
@@ -412,14 +421,9 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 		return build_err(err, errlen, r,
 				 "-device virtio-blk-pci: cannot set it up: %s.",
 				 strerror(-r));
-	b->vp.pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
-	r = pci_bus_add_device(&m->pci, &b->vp.pci, bc->slot);
-	if (r == -EBUSY)
-		return build_err(err, errlen, r,
-				 "-device virtio-blk-pci: PCI slot %d is taken.", bc->slot);
+	r = machine_plug_virtio(m, &b->vp, bc->slot, "virtio-blk-pci", err, errlen);
 	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-blk-pci: no free PCI slot or BAR space.");
+		return r;
 	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors, %u queue%s, %s%s",
 		b->vp.pci.slot, dc->file, b->geo.capacity, b->nq,
 		b->nq > 1 ? "s" : "", b->use_pool ? "aio=threads" : "io_uring",

@@ -17,6 +17,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "tests/bench/clock.h"
+#include "tests/vdrv.h"
 #include "virtio/blk.h"
 
 #define RAM      (256u << 20)
@@ -28,33 +30,7 @@
 
 static struct guestmem gm;
 static struct blk_dev blk;
-static struct bus pio, mmio;
-static struct pci_bus pb;
-static uint64_t bar;
-
-static void wr(unsigned int off, uint32_t v, unsigned int len)
-{
-	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-	bus_write(&mmio, bar + off, d, len);
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
+static struct vdrv drv;
 
 static uint64_t rnd(void)
 {
@@ -79,7 +55,6 @@ int main(int argc, char **argv)
 	uint64_t sectors, next_seq = 0, done = 0, inflight = 0;
 	uint16_t seen_used = 0;
 	bool busy[32] = { false };
-	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
 	double t0, c0, t1, c1;
 	char err[256];
 	bool write;
@@ -101,28 +76,16 @@ int main(int argc, char **argv)
 	if (guestmem_init(&gm, RAM) < 0)
 		return 1;
 	ram = gm.host;
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
-	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	vdrv_init(&drv);
 	if (blk_init(&blk, &gm, &o, &be, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blk-harness: %s\n", err);
 		return 1;
 	}
-	pci_bus_add_device(&pb, &blk.vp.pci, -1);
-	bar = pci_cfg_get32(&blk.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
-	pci_cfg_write(&pb, blk.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
-	/* The driver's side of bring-up, as Linux's virtio_pci does it. */
-	wr(0x14, 3, 1);
-	wr(0x08, 1, 4);
-	wr(0x0c, 1, 4);
-	wr(0x14, 0xb, 1);
-	wr(0x16, 0, 2);
-	wr(0x18, QSZ, 2);
-	wr(0x20, RING, 4);
-	wr(0x28, RING + 0x1000, 4);
-	wr(0x30, RING + 0x2000, 4);
-	wr(0x1c, 1, 2);
-	wr(0x14, 0xf, 1);
+	vdrv_plug(&drv, &blk.vp);
+	vdrv_negotiate(&drv, 0);
+	vdrv_queue(&drv, 0, QSZ, RING, RING + 0x1000, RING + 0x2000,
+		   VIRTIO_MSI_NO_VECTOR);
+	vdrv_driver_ok(&drv);
 	desc = (void *)(ram + RING);
 	avail = (void *)(ram + RING + 0x1000);
 	used = (void *)(ram + RING + 0x2000);
@@ -133,10 +96,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	t0 = now();
-	c0 = cpu_now();
-	while (now() - t0 < secs || inflight) {
-		bool more = now() - t0 < secs;
+	t0 = bench_now();
+	c0 = bench_cpu(RUSAGE_SELF);
+	while (bench_now() - t0 < secs || inflight) {
+		bool more = bench_now() - t0 < secs;
 
 		/* Keep @depth requests in flight: slot i uses descs 3i..3i+2. */
 		while (more && inflight < depth) {
@@ -192,8 +155,8 @@ int main(int argc, char **argv)
 			done++;
 		}
 	}
-	t1 = now();
-	c1 = cpu_now();
+	t1 = bench_now();
+	c1 = bench_cpu(RUSAGE_SELF);
 	printf("harness %-10s qd%-2u %9.0f IOPS %8.1f MB/s %6.2f us CPU/request\n",
 	       pat, depth, done / (t1 - t0), done * (double)bs / (t1 - t0) / 1e6,
 	       (c1 - c0) * 1e6 / done);

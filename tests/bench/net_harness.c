@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/clock.h"
+#include "tests/vdrv.h"
 #include "virtio/net.h"
 #include "virtio/tap.h"
 
@@ -41,38 +43,11 @@
 
 static struct guestmem gm;
 static struct net_dev net;
-static struct bus pio, mmio;
-static struct pci_bus pb;
-static uint64_t bar;
+static struct vdrv drv;
 static uint8_t *ram;
 static volatile bool stop_sender;
 static unsigned int frame_len;
 static int ifindex;
-
-static void wr(unsigned int off, uint32_t v, unsigned int len)
-{
-	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-	bus_write(&mmio, bar + off, d, len);
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-	struct rusage ru;
-
-	/* This thread only: the sender thread's cost is not the device's. */
-	getrusage(RUSAGE_THREAD, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 static void frame_fill(uint8_t *f, unsigned int len)
 {
@@ -115,26 +90,15 @@ static int no_poll(void *ctx, int watch, bool on)
 
 static void bring_up(void)
 {
-	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
-
-	pci_cfg_write(&pb, net.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
-	wr(0x14, 3, 1);
-	wr(0x08, 0, 4);
-	wr(0x0c, 1u << VIRTIO_NET_F_MRG_RXBUF, 4);
-	wr(0x08, 1, 4);
-	wr(0x0c, 1, 4);   /* VERSION_1 */
-	wr(0x14, 0xb, 1);
+	vdrv_plug(&drv, &net.vp);
+	vdrv_negotiate(&drv, 1u << VIRTIO_NET_F_MRG_RXBUF);
 	for (unsigned int q = 0; q < 2; q++) {
 		uint64_t r = q ? TXR : RXR;
 
-		wr(0x16, q, 2);
-		wr(0x18, QSZ, 2);
-		wr(0x20, r, 4);
-		wr(0x28, r + 0x1000, 4);
-		wr(0x30, r + 0x2000, 4);
-		wr(0x1c, 1, 2);
+		vdrv_queue(&drv, q, QSZ, r, r + 0x1000, r + 0x2000,
+			   VIRTIO_MSI_NO_VECTOR);
 	}
-	wr(0x14, 0xf, 1);
+	vdrv_driver_ok(&drv);
 }
 
 /* Device TX: keep the ring full of frames, kick, reclaim. */
@@ -146,7 +110,7 @@ static uint64_t run_tx(unsigned int secs)
 	unsigned int slot = NET_HDR_LEN + frame_len;
 	uint16_t seen = 0;
 	uint64_t n = 0;
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned int i = 0; i < QSZ; i++) {
 		uint8_t *b = ram + BUFS + (uint64_t)i * 0x10000;
@@ -158,7 +122,7 @@ static uint64_t run_tx(unsigned int secs)
 	}
 	a->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	a->idx = QSZ;
-	while (now() - t0 < secs) {
+	while (bench_now() - t0 < secs) {
 		net.ops.queue_notify(&net, 1);
 		while (seen != u->idx) {
 			a->ring[a->idx % QSZ] = u->ring[seen % QSZ].id;
@@ -179,7 +143,7 @@ static uint64_t run_rx(unsigned int secs)
 	struct net_pair *p = &net.pairs[0];
 	uint16_t seen = 0;
 	uint64_t frames = 0;
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned int i = 0; i < QSZ; i++) {
 		d[i] = (struct vring_desc){ BUFS + (uint64_t)i * 0x10000, 4096,
@@ -189,7 +153,7 @@ static uint64_t run_rx(unsigned int secs)
 	a->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	a->idx = QSZ;
 	net.ops.queue_notify(&net, 0);
-	while (now() - t0 < secs) {
+	while (bench_now() - t0 < secs) {
 		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
 
 		if (poll(&pf, 1, 100) <= 0)
@@ -216,13 +180,13 @@ static uint64_t run_rx(unsigned int secs)
 static uint64_t run_host(int fd, bool tx, unsigned int secs)
 {
 	uint64_t n = 0;
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned int i = 0; i < QSZ; i++) {
 		memset(ram + BUFS + (uint64_t)i * 0x10000, 0, NET_HDR_LEN);
 		frame_fill(ram + BUFS + (uint64_t)i * 0x10000 + NET_HDR_LEN, frame_len);
 	}
-	while (now() - t0 < secs) {
+	while (bench_now() - t0 < secs) {
 		uint8_t *b = ram + BUFS + (n % QSZ) * 0x10000;
 
 		if (tx) {
@@ -272,29 +236,25 @@ int main(int argc, char **argv)
 	if (guestmem_init(&gm, RAM) < 0)
 		return 1;
 	ram = gm.host;
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
-	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	vdrv_init(&drv);
 	if (net_init(&net, &gm, &o, &be) < 0)
 		return 1;
 	net.rx_poll = no_poll;
-	pci_bus_add_device(&pb, &net.vp.pci, -1);
-	bar = pci_cfg_get32(&net.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
 	bring_up();
 
 	if (!tx)
 		pthread_create(&th, NULL, sender, NULL);
 	/* The host's figure first, then the device's, on the same traffic. */
-	t0 = now();
+	t0 = bench_now();
 	hn = run_host(net.pairs[0].fd, tx, secs);
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	double host_pps = hn / dt;
 
-	t0 = now();
-	c0 = cpu_now();
+	t0 = bench_now();
+	c0 = bench_cpu(RUSAGE_THREAD);
 	dn = tx ? run_tx(secs) : run_rx(secs);
-	dt = now() - t0;
-	dc = cpu_now() - c0;
+	dt = bench_now() - t0;
+	dc = bench_cpu(RUSAGE_THREAD) - c0;
 	stop_sender = true;
 	if (!tx)
 		pthread_join(th, NULL);

@@ -3,15 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/vdrv.h"
 #include "virtio/balloon.h"
 
 #define RAM (4u << 20)
 static uint8_t *ram;
 static struct guestmem gm;
 static struct balloon b;
-static struct bus pio, mmio;
-static struct pci_bus pb;
-static uint64_t bar;
+static struct vdrv drv;
 static int fired[8], actual_calls;
 static uint32_t last_actual;
 
@@ -21,52 +20,25 @@ static void on_actual(void *c, uint32_t a) { actual_calls++; last_actual = a; }
 
 static void wr(unsigned int off, uint32_t v, unsigned int len)
 {
-	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-	bus_write(&mmio, bar + off, d, len);
+	vdrv_wr(&drv, off, v, len);
 }
 
 static uint32_t rd(unsigned int off, unsigned int len)
 {
-	uint8_t d[4] = { 0 };
-
-	bus_read(&mmio, bar + off, d, len);
-	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+	return vdrv_rd(&drv, off, len);
 }
 
-/* Queue q's rings at 0x10000 + q * 0x1000; 8 entries. */
-static void q_setup(unsigned int q)
-{
-	uint64_t base = 0x10000 + q * 0x1000;
-
-	wr(0x16, q, 2);
-	wr(0x18, 8, 2);
-	wr(0x1a, q + 1, 2);
-	wr(0x20, base, 4);
-	wr(0x28, base + 0x100, 4);
-	wr(0x30, base + 0x200, 4);
-	wr(0x1c, 1, 2);
-}
-
+/* Queue q's rings at 0x10000 + q * 0x1000; 8 entries, vector q + 1. */
 static void bring_up(uint64_t features)
 {
-	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
-	uint8_t msix[2] = { 0, 0x80 };
+	vdrv_msix_on(&drv);
+	vdrv_negotiate(&drv, (uint32_t)features);
+	for (unsigned int q = 0; q < b.ops.num_queues; q++) {
+		uint64_t base = 0x10000 + q * 0x1000;
 
-	pci_cfg_write(&pb, b.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
-	pci_cfg_write(&pb, b.vp.pci.slot, 0, b.vp.msix_cap + 2, msix, 2);
-	for (unsigned int v = 0; v < b.vp.nvectors; v++)
-		wr(VPCI_MSIX_OFF + 16 * v + 12, 0, 4);
-	wr(0x14, 3, 1);
-	wr(0x10, 0, 2);   /* config changes on vector 0 */
-	wr(0x08, 0, 4);
-	wr(0x0c, (uint32_t)features, 4);
-	wr(0x08, 1, 4);
-	wr(0x0c, 1, 4);   /* VERSION_1 */
-	wr(0x14, 0xb, 1);
-	for (unsigned int q = 0; q < b.ops.num_queues; q++)
-		q_setup(q);
-	wr(0x14, 0xf, 1);
+		vdrv_queue(&drv, q, 8, base, base + 0x100, base + 0x200, q + 1);
+	}
+	vdrv_driver_ok(&drv);
 	cr_assert_eq(rd(0x14, 1), 0xf);
 }
 
@@ -78,20 +50,16 @@ static void setup(void)
 	actual_calls = 0;
 	ram = calloc(1, RAM);
 	guestmem_init_with_buffer(&gm, ram, RAM);
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
-	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	vdrv_init(&drv);
 	cr_assert_eq(balloon_init(&b, &gm, &o, &be), 0);
 	b.actual_changed = on_actual;
-	pci_bus_add_device(&pb, &b.vp.pci, -1);
-	bar = pci_cfg_get32(&b.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
+	vdrv_plug(&drv, &b.vp);
 }
 
 static void teardown(void)
 {
 	free(ram);
-	bus_exit(&pio);
-	bus_exit(&mmio);
+	vdrv_exit(&drv);
 }
 
 TestSuite(balloon, .init = setup, .fini = teardown);
@@ -116,9 +84,6 @@ static uint16_t used_idx(unsigned int q)
 
 Test(balloon, features_and_ids)
 {
-	uint8_t cmd[2] = { PCI_COMMAND_MEMORY, 0 };
-
-	pci_cfg_write(&pb, b.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
 	cr_assert_eq(pci_cfg_get16(&b.vp.pci, PCI_DEVICE_ID), 0x1045);
 	cr_assert_eq(pci_cfg_get32(&b.vp.pci, PCI_CLASS_REVISION) >> 8, 0x00ff00);
 	wr(0x00, 0, 4);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/vdrv.h"
 #include "virtio/blk.h"
 
 #define RAM  (4u << 20)
@@ -24,9 +25,7 @@
 static uint8_t *ram;
 static struct guestmem gm;
 static struct blk_dev b;
-static struct bus pio, mmio;
-static struct pci_bus pb;
-static uint64_t bar;
+static struct vdrv drv;
 static char path[] = "/tmp/vmm-blk-unit-XXXXXX";
 
 static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { }
@@ -34,44 +33,30 @@ static const struct virtio_pci_backend be = { .msix_fire = fire };
 
 static void wr(unsigned int off, uint32_t v, unsigned int len)
 {
-	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-	bus_write(&mmio, bar + off, d, len);
+	vdrv_wr(&drv, off, v, len);
 }
 
 static uint32_t rd(unsigned int off, unsigned int len)
 {
-	uint8_t d[4] = { 0 };
-
-	bus_read(&mmio, bar + off, d, len);
-	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+	return vdrv_rd(&drv, off, len);
 }
 
 static void bring_up(void)
 {
-	wr(0x14, 3, 1);
-	wr(0x08, 0, 4);
-	wr(0x0c, rd(0x04, 4), 4);        /* every device feature */
-	wr(0x08, 1, 4);
-	wr(0x0c, 1, 4);                  /* VERSION_1 */
-	wr(0x14, 0xb, 1);
+	vdrv_wr(&drv, 0x00, 0, 4);
+	vdrv_negotiate(&drv, rd(0x04, 4));    /* every device feature */
 	for (unsigned int q = 0; q < b.nq; q++) {
 		uint64_t base = 0x10000 + q * 0x1000;
 
-		wr(0x16, q, 2);
-		wr(0x18, 8, 2);
-		wr(0x20, base, 4);
-		wr(0x28, base + 0x100, 4);
-		wr(0x30, base + 0x200, 4);
-		wr(0x1c, 1, 2);
+		vdrv_queue(&drv, q, 8, base, base + 0x100, base + 0x200,
+			   VIRTIO_MSI_NO_VECTOR);
 	}
-	wr(0x14, 0xf, 1);
+	vdrv_driver_ok(&drv);
 	cr_assert_eq(rd(0x14, 1), 0xf);
 }
 
 static void start(struct blk_opts o)
 {
-	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
 	char err[256] = "";
 	int fd;
 
@@ -82,14 +67,10 @@ static void start(struct blk_opts o)
 	close(fd);
 	ram = calloc(1, RAM);
 	guestmem_init_with_buffer(&gm, ram, RAM);
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
-	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	vdrv_init(&drv);
 	o.path = path;
 	cr_assert_eq(blk_init(&b, &gm, &o, &be, err, sizeof(err)), 0, "%s", err);
-	pci_bus_add_device(&pb, &b.vp.pci, -1);
-	bar = pci_cfg_get32(&b.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
-	pci_cfg_write(&pb, b.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
+	vdrv_plug(&drv, &b.vp);
 }
 
 static void teardown(void)
@@ -97,8 +78,7 @@ static void teardown(void)
 	blk_exit(&b);
 	unlink(path);
 	free(ram);
-	bus_exit(&pio);
-	bus_exit(&mmio);
+	vdrv_exit(&drv);
 }
 
 TestSuite(blk, .fini = teardown);
@@ -215,8 +195,7 @@ Test(blk, writethrough_and_unsafe)
 	blk_exit(&b);
 	unlink(path);
 	free(ram);
-	bus_exit(&pio);
-	bus_exit(&mmio);
+	vdrv_exit(&drv);
 	start((struct blk_opts){ .cache = BLK_CACHE_UNSAFE });
 	bring_up();
 	cr_assert_eq(request(0, VIRTIO_BLK_T_FLUSH, 0, 0, false), VIRTIO_BLK_S_OK);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/vdrv.h"
 #include "virtio/net.h"
 
 #define RAM   (4u << 20)
@@ -21,9 +22,7 @@
 static uint8_t *ram;
 static struct guestmem gm;
 static struct net_dev n;
-static struct bus pio, mmio;
-static struct pci_bus pb;
-static uint64_t bar;
+static struct vdrv drv;
 static int peer;
 static int polls_on, polls_off, config_irqs;
 
@@ -42,17 +41,12 @@ static int record_poll(void *ctx, int watch, bool on)
 
 static void wr(unsigned int off, uint32_t v, unsigned int len)
 {
-	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-	bus_write(&mmio, bar + off, d, len);
+	vdrv_wr(&drv, off, v, len);
 }
 
 static uint32_t rd(unsigned int off, unsigned int len)
 {
-	uint8_t d[4] = { 0 };
-
-	bus_read(&mmio, bar + off, d, len);
-	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+	return vdrv_rd(&drv, off, len);
 }
 
 static uint64_t qbase(unsigned int q) { return 0x10000 + q * 0x1000; }
@@ -62,8 +56,6 @@ static struct vring_used *qused(unsigned int q) { return (void *)(ram + qbase(q)
 
 static void setup(void)
 {
-	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0 };
-	uint8_t msix[2] = { 0, 0x80 };
 	struct net_opts o = { .n_fds = 1, .vnet_hdr = true,
 			      .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
 	uint32_t want = (1u << VIRTIO_NET_F_MRG_RXBUF) | (1u << VIRTIO_NET_F_CTRL_VQ) |
@@ -77,34 +69,16 @@ static void setup(void)
 	peer = sv[1];
 	ram = calloc(1, RAM);
 	guestmem_init_with_buffer(&gm, ram, RAM);
-	bus_init(&pio, "pio");
-	bus_init(&mmio, "mmio");
-	pci_bus_init(&pb, &pio, &mmio, 0xe0000000, 0xc0000000, 0x20000000);
+	vdrv_init(&drv);
 	cr_assert_eq(net_init(&n, &gm, &o, &be), 0);
 	n.rx_poll = record_poll;
-	pci_bus_add_device(&pb, &n.vp.pci, -1);
-	bar = pci_cfg_get32(&n.vp.pci, PCI_BASE_ADDRESS_0) & ~15u;
-	pci_cfg_write(&pb, n.vp.pci.slot, 0, PCI_COMMAND, cmd, 2);
-	pci_cfg_write(&pb, n.vp.pci.slot, 0, n.vp.msix_cap + 2, msix, 2);
-	for (unsigned int v = 0; v < n.vp.nvectors; v++)
-		wr(VPCI_MSIX_OFF + 16 * v + 12, 0, 4);
-	wr(0x14, 3, 1);
-	wr(0x10, 0, 2);                  /* config changes on vector 0 */
-	wr(0x08, 0, 4);
-	wr(0x0c, want, 4);
-	wr(0x08, 1, 4);
-	wr(0x0c, 1, 4);                  /* VERSION_1 */
-	wr(0x14, 0xb, 1);
-	for (unsigned int q = 0; q < 3; q++) {
-		wr(0x16, q, 2);
-		wr(0x18, QSZ, 2);
-		wr(0x1a, q + 1, 2);
-		wr(0x20, qbase(q), 4);
-		wr(0x28, qbase(q) + 0x100, 4);
-		wr(0x30, qbase(q) + 0x200, 4);
-		wr(0x1c, 1, 2);
-	}
-	wr(0x14, 0xf, 1);
+	vdrv_plug(&drv, &n.vp);
+	vdrv_msix_on(&drv);
+	vdrv_negotiate(&drv, want);
+	for (unsigned int q = 0; q < 3; q++)
+		vdrv_queue(&drv, q, QSZ, qbase(q), qbase(q) + 0x100,
+			   qbase(q) + 0x200, q + 1);
+	vdrv_driver_ok(&drv);
 	cr_assert_eq(rd(0x14, 1), 0xf);
 }
 
@@ -114,8 +88,7 @@ static void teardown(void)
 	if (peer >= 0)
 		close(peer);
 	free(ram);
-	bus_exit(&pio);
-	bus_exit(&mmio);
+	vdrv_exit(&drv);
 }
 
 TestSuite(net_dev, .init = setup, .fini = teardown);

@@ -288,21 +288,12 @@ request3:
 	movl $1, Q + 40
 	movl $2, Q + 44              /* WRITE */
 	/* fall through */
-/* submit head 0, kick, wait until used.idx moves. */
+/* submit head 0, kick, wait until it is used. */
 submit:
-	movzwl Q + 0x1002, %eax
-	mov %eax, %ecx
-	and $7, %ecx
-	movw $0, Q + 0x1004(, %ecx, 2)
-	inc %eax
-	mov %ax, Q + 0x1002
+	mov $Q, %ebx
 	mov qnotify, %edx
-	movw $0, (%edx)
-1:	cmpw %ax, Q + 0x2002
-	je 2f
-	pause
-	jmp 1b
-2:	ret
+	xor %ecx, %ecx
+	jmp virtq_submit0
 
 DEFINE_PUTS
 #include "virtio_lib.h"

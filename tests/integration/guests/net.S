@@ -145,21 +145,12 @@ fail:
 	FAIL_WITH_STEP(failed)
 	jmp halt
 
-/* Make TX descriptor 0 available, kick, wait until it is used. */
+/* Offer TX descriptor 0, kick, wait until it is used. */
 tx_submit:
-	movzwl TXQ + 0x1002, %eax
-	mov %eax, %ecx
-	and $7, %ecx
-	movw $0, TXQ + 0x1004(, %ecx, 2)
-	inc %eax
-	mov %ax, TXQ + 0x1002
+	mov $TXQ, %ebx
 	mov txnotify, %edx
-	movw $1, (%edx)
-1:	cmpw %ax, TXQ + 0x2002
-	je 2f
-	pause
-	jmp 1b
-2:	ret
+	mov $1, %ecx
+	jmp virtq_submit0
 
 DEFINE_PUTS
 #include "virtio_lib.h"

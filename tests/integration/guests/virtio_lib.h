@@ -9,6 +9,8 @@
  *   virtio_negotiate       reset, ACK|DRIVER, VERSION_1, FEATURES_OK
  *   virtio_msix_route      MSI-X entry %ecx -> APIC 0 vector %eax,
  *                          unmasked, and MSI-X enabled
+ *   virtio_setup_queue     one 8-entry queue, enabled
+ *   virtq_submit0          offer descriptor 0, kick, poll until used
  */
 #define CONF1_ADDR 0xcf8
 #define CONF1_DATA 0xcfc
@@ -164,6 +166,25 @@ virtio_msix_route:
 	mov %eax, %ebx
 	mov msix_cap, %ecx
 	jmp cfg_write
+
+/* Make descriptor 0 of the 8-entry queue at %ebx (as virtio_setup_queue
+ * lays it out) available, kick it (write %cx to the notify address in
+ * %edx) and poll until the device has used it. */
+virtq_submit0:
+	push %esi
+	movzwl 0x1002(%ebx), %eax
+	mov %eax, %esi
+	and $7, %esi
+	movw $0, 0x1004(%ebx, %esi, 2)
+	inc %eax
+	mov %ax, 0x1002(%ebx)
+	movw %cx, (%edx)
+1:	cmpw %ax, 0x2002(%ebx)
+	je 2f
+	pause
+	jmp 1b
+2:	pop %esi
+	ret
 
 /* Queue %eax: size 8, vector %ecx, rings at %edx (desc), +0x1000, +0x2000;
  * returns its notify address in %eax. */
