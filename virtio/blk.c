@@ -146,11 +146,21 @@ static bool blk_submit_uring(struct blk_dev *b, struct blk_inflight *f)
 		bool unmap;
 
 		switch (f->type) {
+		/* One buffer (the common case): the plain opcodes spare
+		 * the kernel importing an iovec array. */
 		case VIRTIO_BLK_T_IN:
-			io_uring_prep_readv(sqe, b->fd, f->iov, f->n_iov, f->off);
+			if (f->n_iov == 1)
+				io_uring_prep_read(sqe, b->fd, f->iov[0].iov_base,
+						   f->iov[0].iov_len, f->off);
+			else
+				io_uring_prep_readv(sqe, b->fd, f->iov, f->n_iov, f->off);
 			break;
 		case VIRTIO_BLK_T_OUT:
-			io_uring_prep_writev(sqe, b->fd, f->iov, f->n_iov, f->off);
+			if (f->n_iov == 1)
+				io_uring_prep_write(sqe, b->fd, f->iov[0].iov_base,
+						    f->iov[0].iov_len, f->off);
+			else
+				io_uring_prep_writev(sqe, b->fd, f->iov, f->n_iov, f->off);
 			if (f->dsync)
 				sqe->rw_flags = RWF_DSYNC;
 			break;

@@ -84,6 +84,7 @@ struct blk_dev {
 	bool use_pool;
 	struct io_uring ring;
 	bool ring_ok;
+	bool fixed_file;              /* the image is registered file 0 */
 	struct blk_pool pool;
 	bool pool_ok;
 	int cq_efd;                   /* eventfd completions are signalled on */
