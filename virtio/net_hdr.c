@@ -14,6 +14,7 @@ enum net_tx_verdict net_tx_check(const struct virtq_chain *c,
 {
 	struct virtio_net_hdr_v1 h;
 	unsigned int gso;
+	uint64_t frame;
 
 	if (c->n_in)
 		return NET_TX_WRITABLE;
@@ -22,10 +23,13 @@ enum net_tx_verdict net_tx_check(const struct virtq_chain *c,
 	if (c->out_len - NET_HDR_LEN > NET_MAX_FRAME)
 		return NET_TX_TOO_BIG;
 	virtq_iov_to_buf(c->iov, c->n_out, 0, &h, sizeof(h));
+	frame = c->out_len - NET_HDR_LEN;
 	/* Partial checksums only with CSUM, segmentation only with the
-	 * matching HOST_* offload: the tap would do what it was told. */
+	 * matching HOST_* offload: the tap would do what it was told. The
+	 * checksum's place must lie inside the frame. */
 	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    !has(features, VIRTIO_NET_F_CSUM))
+	    (!has(features, VIRTIO_NET_F_CSUM) ||
+	     (uint32_t)h.csum_start + h.csum_offset + 2 > frame))
 		return NET_TX_BAD_GSO;
 	if (h.flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))
 		return NET_TX_BAD_GSO;
@@ -38,7 +42,8 @@ enum net_tx_verdict net_tx_check(const struct virtq_chain *c,
 	    (gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6 &&
 	     gso != VIRTIO_NET_HDR_GSO_UDP) ||
 	    ((h.gso_type & VIRTIO_NET_HDR_GSO_ECN) && !has(features, VIRTIO_NET_F_HOST_ECN)) ||
-	    !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || h.gso_size == 0)
+	    !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || h.gso_size == 0 ||
+	    h.hdr_len > frame)
 		return NET_TX_BAD_GSO;
 	return NET_TX_OK;
 }

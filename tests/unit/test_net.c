@@ -16,8 +16,10 @@ static uint8_t buf[70000];
 static void tx(uint8_t flags, uint8_t gso, uint16_t gso_size, size_t frame,
 	       unsigned int n)
 {
+	/* A TCP/IPv4 frame: checksum at 34 + 16, headers 54 bytes. */
 	struct virtio_net_hdr_v1 h = { .flags = flags, .gso_type = gso,
-				       .gso_size = gso_size };
+				       .gso_size = gso_size, .hdr_len = 54,
+				       .csum_start = 34, .csum_offset = 16 };
 	size_t total = NET_HDR_LEN + frame, off = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -204,4 +206,23 @@ Test(net_ctrl, unknown_class_refused)
 	s.features = 0;
 	cr_assert_eq(net_ctrl_run(&s, VIRTIO_NET_CTRL_RX, 0, (uint8_t *)"\1", 1, &why),
 		     VIRTIO_NET_ERR);
+}
+
+/* The GSO/checksum fields must fit the frame they describe. */
+Test(net_tx, gso_fields_inconsistent_with_frame)
+{
+	uint64_t all = ~0ULL;
+	struct virtio_net_hdr_v1 *h = (void *)buf;
+
+	tx(VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 60, 1);
+	cr_assert_eq(net_tx_check(&c, all), NET_TX_OK);
+	h->csum_start = 59;              /* 59 + 16 + 2 > 60 */
+	cr_assert_eq(net_tx_check(&c, all), NET_TX_BAD_GSO);
+	h->csum_start = 0xffff;          /* no 16-bit wrap either */
+	h->csum_offset = 0xffff;
+	cr_assert_eq(net_tx_check(&c, all), NET_TX_BAD_GSO);
+	tx(VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 3000, 1);
+	cr_assert_eq(net_tx_check(&c, all), NET_TX_OK);
+	h->hdr_len = 3001;               /* headers longer than the frame */
+	cr_assert_eq(net_tx_check(&c, all), NET_TX_BAD_GSO);
 }

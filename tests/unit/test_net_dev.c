@@ -60,7 +60,8 @@ static void setup(void)
 			      .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
 	uint32_t want = (1u << VIRTIO_NET_F_MRG_RXBUF) | (1u << VIRTIO_NET_F_CTRL_VQ) |
 			(1u << VIRTIO_NET_F_CTRL_RX) | (1u << VIRTIO_NET_F_MAC) |
-			(1u << VIRTIO_NET_F_STATUS) | (1u << VIRTIO_RING_F_EVENT_IDX);
+			(1u << VIRTIO_NET_F_STATUS) | (1u << VIRTIO_RING_F_EVENT_IDX) |
+			(1u << VIRTIO_NET_F_CSUM) | (1u << VIRTIO_NET_F_HOST_TSO4);
 	int sv[2];
 
 	polls_on = polls_off = config_irqs = 0;
@@ -253,4 +254,31 @@ Test(net_dev, peer_gone_link_down)
 	offer(1, 0, 72, 0);
 	n.ops.queue_notify(&n, 1);
 	cr_assert_eq(qused(1)->idx, 1);
+}
+
+/* A 64 KiB TSO segment crosses to the tap whole, header and all: the
+ * segmentation is the host kernel's, not ours. */
+Test(net_dev, tso_segment_crosses_whole)
+{
+	static uint8_t got[70000];
+	struct virtio_net_hdr_v1 h = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1448,
+		.hdr_len = 54, .csum_start = 34, .csum_offset = 16,
+	};
+	uint32_t len = 12 + 65000;
+	struct vring_avail *a = qavail(1);
+
+	memcpy(ram + 0x200000, &h, sizeof(h));
+	memset(ram + 0x200000 + 12, 0x33, 65000);
+	/* Two descriptors: the header alone, then the frame. */
+	qdesc(1)[0] = (struct vring_desc){ 0x200000, 12, VRING_DESC_F_NEXT, 1 };
+	qdesc(1)[1] = (struct vring_desc){ 0x200000 + 12, 65000, 0, 0 };
+	a->ring[a->idx % QSZ] = 0;
+	a->idx++;
+	n.ops.queue_notify(&n, 1);
+	cr_assert_eq(read(peer, got, sizeof(got)), (ssize_t)len);
+	cr_assert_eq(memcmp(got, &h, sizeof(h)), 0);
+	cr_assert_eq(got[len - 1], 0x33);
+	cr_assert_eq(n.tx_frames, 1);
 }
