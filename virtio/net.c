@@ -119,8 +119,9 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 			r = virtq_pop(vq, &p->chain);
 			if (r <= 0)
 				break;
+			/* (One iovec is kept for the overflow byte.) */
 			if (p->chain.n_out || !p->chain.in_len ||
-			    niov + p->chain.n_in > VIRTQ_MAX_SIZE) {
+			    niov + p->chain.n_in >= VIRTQ_MAX_SIZE) {
 				taken = true;
 				r = -EINVAL;
 				break;
@@ -156,17 +157,24 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 			net_set_polling(p, false);
 			return any;
 		}
+		/*
+		 * A tap hands over what fits and drops the rest of a frame
+		 * silently; one byte of ours after the guest's buffers tells
+		 * a frame that did not fit, which is then dropped whole (as
+		 * a NIC drops a frame over its MTU), not delivered cut.
+		 */
+		p->iov[niov] = (struct iovec){ &p->overflow, 1 };
 		if (n->opts.vnet_hdr) {
-			len = readv(p->fd, p->iov, niov);
+			len = readv(p->fd, p->iov, niov + 1);
 		} else {
 			/* No header from the tap: ours is all zeroes. */
 			static const uint8_t zero[NET_HDR_LEN];
-			struct iovec sh[VIRTQ_MAX_SIZE];
+			struct iovec sh[VIRTQ_MAX_SIZE + 1];
 			unsigned int m = 0;
 			size_t skip = NET_HDR_LEN;
 
 			virtq_buf_to_iov(p->iov, niov, 0, zero, sizeof(zero));
-			for (unsigned int i = 0; i < niov; i++) {
+			for (unsigned int i = 0; i <= niov; i++) {
 				if (skip >= p->iov[i].iov_len) {
 					skip -= p->iov[i].iov_len;
 					continue;
@@ -190,8 +198,9 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 			*down = true;
 			return any;
 		}
-		if ((size_t)len <= NET_HDR_LEN) {
-			/* An empty or truncated frame (buffer too small). */
+		if ((size_t)len <= NET_HDR_LEN || (uint64_t)len > cap) {
+			/* Empty, or larger than the buffers: dropped, and the
+			 * buffers stay the guest's. */
 			virtq_unpop(vq, nchains);
 			n->rx_dropped++;
 			continue;

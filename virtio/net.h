@@ -36,7 +36,8 @@ struct net_pair {
 	bool polling;                 /* the tap is being watched */
 	/* RX gather area: chains taken for one frame. */
 	struct virtq_chain chain;
-	struct iovec iov[VIRTQ_MAX_SIZE];
+	struct iovec iov[VIRTQ_MAX_SIZE + 1];   /* + the overflow byte */
+	uint8_t overflow;             /* a frame reaching it did not fit */
 	uint16_t heads[VIRTQ_MAX_SIZE];
 	uint32_t caps[VIRTQ_MAX_SIZE];
 };

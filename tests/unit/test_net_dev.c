@@ -282,3 +282,22 @@ Test(net_dev, tso_segment_crosses_whole)
 	cr_assert_eq(got[len - 1], 0x33);
 	cr_assert_eq(n.tx_frames, 1);
 }
+
+/* A frame larger than all the buffers taken for it is dropped whole, not
+ * delivered cut short, and the buffers stay the guest's. */
+Test(net_dev, rx_oversized_frame_dropped)
+{
+	static uint8_t big[3000];
+	uint8_t small[100] = { 0 };
+
+	offer(0, 0, 1024, VRING_DESC_F_WRITE);
+	offer(0, 1, 1024, VRING_DESC_F_WRITE);
+	n.ops.queue_notify(&n, 0);
+	cr_assert_eq(write(peer, big, sizeof(big)), (ssize_t)sizeof(big));
+	cr_assert_eq(write(peer, small, sizeof(small)), (ssize_t)sizeof(small));
+	net_rx_ready(&n.pairs[0]);
+	cr_assert_eq(n.rx_dropped, 1);
+	cr_assert_eq(qused(0)->idx, 1, "only the small frame");
+	cr_assert_eq(qused(0)->ring[0].len, sizeof(small));
+	cr_assert_eq(qused(0)->ring[0].id, 0, "in the first buffer");
+}
