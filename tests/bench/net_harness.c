@@ -141,7 +141,8 @@ static uint64_t run_rx(unsigned int secs)
 	struct vring_avail *a = (void *)(ram + RXR + 0x1000);
 	struct vring_used *u = (void *)(ram + RXR + 0x2000);
 	struct net_pair *p = &net.pairs[0];
-	uint16_t seen = 0;
+	uint16_t seen = 0, more = 0;
+	uint32_t got = 0;
 	uint64_t frames = 0;
 	double t0 = bench_now();
 
@@ -163,10 +164,19 @@ static uint64_t run_rx(unsigned int secs)
 			uint32_t id = u->ring[seen % QSZ].id;
 			struct virtio_net_hdr_v1 *h = (void *)(ram + d[id].addr);
 
-			/* The first buffer of a frame says how many it took. */
-			if (h->num_buffers)
+			/* A frame's first buffer says how many it took; all of
+			 * them together must hold the whole frame. */
+			if (!more) {
+				more = h->num_buffers;
+				got = 0;
 				frames++;
-			h->num_buffers = 0;
+			}
+			got += u->ring[seen % QSZ].len;
+			if (!--more && got != NET_HDR_LEN + frame_len) {
+				fprintf(stderr, "net-harness: a %u-byte frame arrived as %u bytes\n",
+					frame_len, got);
+				exit(1);
+			}
 			a->ring[a->idx % QSZ] = id;
 			seen++;
 			__atomic_store_n(&a->idx, a->idx + 1, __ATOMIC_RELEASE);
@@ -228,6 +238,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "net-harness: frames of 60..65000 bytes, 1 s or more\n");
 		return 2;
 	}
+	/* For the large frames the device offers the tap's MTU
+	 * (host_mtu=65000), so that it takes enough buffers for them. */
+	o.mtu = frame_len > 1500 ? 65000 : 0;
 	ifindex = if_nametoindex(argv[1]);
 	if (tap_open(argv[1], 1, true, o.fds, name, err, sizeof(err)) < 0) {
 		fprintf(stderr, "net-harness: %s\n", err);
