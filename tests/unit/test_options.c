@@ -230,3 +230,83 @@ Test(options, kv_parse_escapes)
 	cr_assert_str_eq(kv.driver, "drv,x", "a doubled comma is a literal one");
 	kv_free(&kv);
 }
+
+Test(options, drive_and_blk_properties)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-drive", "file=d.img,if=none,id=d0,aio=threads,cache=none",
+			   "-device", "virtio-blk-pci,drive=d0,num-queues=4,logical_block_size=4096,physical_block_size=4096"), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.drives[0].aio, 2);
+	cr_assert_eq(cfg.blks[0].num_queues, 4);
+	cr_assert_eq(cfg.blks[0].logical_block_size, 4096);
+	cr_assert_eq(cfg.blks[0].physical_block_size, 4096);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-drive", "file=d.img,if=virtio,aio=native"), 0);
+	cr_assert(strstr(err, "aio=native is not one of io_uring, threads"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-drive", "file=d.img,if=none,id=d0",
+			   "-device", "virtio-blk-pci,drive=d0,num-queues=0"), 0);
+	cr_assert(strstr(err, "num-queues=0 is not between 1 and 16"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-drive", "file=d.img,if=none,id=d0",
+			   "-device", "virtio-blk-pci,drive=d0,physical_block_size=2048"), 0);
+	cr_assert(strstr(err, "physical_block_size=2048 is not 512 or 4096"), "%s", err);
+	options_free(&cfg);
+}
+
+Test(options, netdev_and_net_device)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no,queues=2",
+			   "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:ab:cd:ef,host_mtu=9000,addr=05",
+			   "-netdev", "tap,id=n1,vnet_hdr=off", "-device", "virtio-net-pci,netdev=n1"), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.nnetdevs, 2);
+	cr_assert_str_eq(cfg.netdevs[0].ifname, "tap0");
+	cr_assert_eq(cfg.netdevs[0].queues, 2);
+	cr_assert(cfg.netdevs[0].vnet_hdr);
+	cr_assert_not(cfg.netdevs[1].vnet_hdr);
+	cr_assert_eq(cfg.nets[0].mac[5], 0xef);
+	cr_assert(cfg.nets[0].mq, "queues=2 turns mq on by default");
+	cr_assert_eq(cfg.nets[0].host_mtu, 9000);
+	cr_assert_eq(cfg.nets[0].slot, 5);
+	/* The second NIC's default MAC differs from the first's default. */
+	cr_assert_eq(cfg.nets[1].mac[5], 0x57);
+	cr_assert_eq(cfg.pci_order[1].kind, PCI_NET);
+	options_free(&cfg);
+}
+
+Test(options, netdev_refusals)
+{
+	static const struct { const char *nd, *dev, *msg; } cases[] = {
+		{ "user,id=n0", NULL, "type 'user' is not supported" },
+		{ "tap,ifname=t", NULL, "id= is missing" },
+		{ "tap,id=n0,script=/etc/qemu-ifup", NULL, "runs no scripts" },
+		{ "tap,id=n0,queues=8", NULL, "queues=8 is not between 1 and 7" },
+		{ "tap,id=n0,fd=3,queues=2", NULL, "fd= takes one open tap" },
+		{ "tap,id=n0,colour=red", NULL, "unknown option 'colour'" },
+		{ "tap,id=n0", "virtio-net-pci,netdev=n1", "no -netdev with id 'n1'" },
+		{ "tap,id=n0", "virtio-net-pci", "netdev= is missing" },
+		{ "tap,id=n0", "virtio-net-pci,netdev=n0,mac=01:02:03:04:05:06", "bad value '01:02:03:04:05:06' for 'mac'" },
+		{ "tap,id=n0", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34", "bad value" },
+		{ "tap,id=n0", "virtio-net-pci,netdev=n0,host_mtu=10", "bad value '10' for 'host_mtu'" },
+		{ "tap,id=n0", "virtio-net-pci,netdev=n0,speed=10", "unknown property 'speed'" },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vm_config cfg;
+		char err[256] = "";
+		int r = cases[i].dev ?
+			PARSE("-kernel", "k", "-netdev", cases[i].nd, "-device", cases[i].dev) :
+			PARSE("-kernel", "k", "-netdev", cases[i].nd);
+
+		cr_assert_lt(r, 0, "case %u accepted", i);
+		cr_assert(strstr(err, cases[i].msg), "case %u: '%s'", i, err);
+		options_free(&cfg);
+	}
+}
