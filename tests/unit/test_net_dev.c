@@ -211,7 +211,8 @@ static uint8_t ctrl(uint8_t class, uint8_t cmd, const void *data, uint32_t len,
 
 	ram[BUF] = class;
 	ram[BUF + 1] = cmd;
-	memcpy(ram + BUF + 2, data, len);
+	if (len)
+		memcpy(ram + BUF + 2, data, len);
 	ram[BUF + 0x1000] = 0xff;
 	d[0] = (struct vring_desc){ BUF, 2 + len, with_ack ? VRING_DESC_F_NEXT : 0, 1 };
 	d[1] = (struct vring_desc){ BUF + 0x1000, 1, VRING_DESC_F_WRITE, 0 };
@@ -223,12 +224,12 @@ static uint8_t ctrl(uint8_t class, uint8_t cmd, const void *data, uint32_t len,
 
 Test(net_dev, control_queue)
 {
-	uint8_t on = 1;
+	uint8_t on = 1, three[3] = { 1, 1, 1 };
 	uint16_t pairs = 2;
 
 	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &on, 1, true),
 		     VIRTIO_NET_OK);
-	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &on, 3, true),
+	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, three, 3, true),
 		     VIRTIO_NET_ERR);
 	/* MQ was not offered (one pair). */
 	cr_assert_eq(ctrl(VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, true),
