@@ -141,7 +141,7 @@ static const struct opt_desc opt_table[] = {
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
 	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-net-pci,netdev=ID[,mac=,mq=,host_mtu=,addr=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
-	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
+	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,aio=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
 	{ "netdev", "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]", "a tap network backend (created if absent)" },
 	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
 	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
@@ -162,12 +162,16 @@ void options_usage(FILE *out)
 {
 	fprintf(out, "usage: vmm [options]   (options take one or two dashes)\n");
 	for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++) {
-		char left[40];
+		char left[160];
 
 		snprintf(left, sizeof(left), "-%s%s%s", opt_table[i].name,
 			 opt_table[i].arg ? " " : "",
 			 opt_table[i].arg ? opt_table[i].arg : "");
-		fprintf(out, "  %-26s %s\n", left, opt_table[i].help);
+		/* A long argument gets its own line, the help the next. */
+		if (strlen(left) > 26)
+			fprintf(out, "  %s\n  %-26s %s\n", left, "", opt_table[i].help);
+		else
+			fprintf(out, "  %-26s %s\n", left, opt_table[i].help);
 	}
 	fprintf(out, "Keys while the guest runs: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n");
 }
