@@ -12,8 +12,8 @@
 #include "vmm/options.h"
 #include "vmm/options_int.h"
 
-int options_parse_balloon(struct kv_opts *kv, struct vm_config *cfg, char *err,
-			 size_t len)
+int options_parse_balloon(struct kv_opts *kv, struct vm_config *cfg,
+			  char *err, size_t len)
 {
 	struct balloon_cfg *b = &cfg->balloon;
 	unsigned long long v;
@@ -84,8 +84,8 @@ static int add_blk(struct vm_config *cfg, int drive, struct blk_cfg **out,
 	return 0;
 }
 
-int options_parse_drive(const char *s, struct vm_config *cfg, char *err,
-		       size_t len)
+int options_parse_drive(const char *s, struct vm_config *cfg,
+			char *err, size_t len)
 {
 	static const char *const caches[] = { "writeback", "none",
 					      "writethrough", "unsafe", NULL };
@@ -163,8 +163,8 @@ int options_parse_drive(const char *s, struct vm_config *cfg, char *err,
 	return 0;
 }
 
-int options_parse_blk(struct kv_opts *kv, struct vm_config *cfg, char *err,
-		     size_t len)
+int options_parse_blk(struct kv_opts *kv, struct vm_config *cfg,
+		      char *err, size_t len)
 {
 	const char *drive = kv_get(kv, "drive");
 	unsigned long long v;
@@ -235,8 +235,8 @@ static int netdev_find(const struct vm_config *cfg, const char *id)
 }
 
 /* -netdev tap,id=ID[,ifname=,fd=,script=no,downscript=no,queues=,vnet_hdr=] */
-int options_parse_netdev(const char *s, struct vm_config *cfg, char *err,
-			size_t len)
+int options_parse_netdev(const char *s, struct vm_config *cfg,
+			 char *err, size_t len)
 {
 	struct kv_opts *kv;
 	struct netdev_cfg *d;
@@ -310,8 +310,8 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return mac[0] & 1 ? -EINVAL : 0;
 }
 
-int options_parse_net(struct kv_opts *kv, struct vm_config *cfg, char *err,
-		     size_t len)
+int options_parse_net(struct kv_opts *kv, struct vm_config *cfg,
+		      char *err, size_t len)
 {
 	const char *id = kv_get(kv, "netdev");
 	unsigned long long v;
