@@ -10,8 +10,6 @@
 #include "virtio/net.h"
 #include "virtio/tap.h"
 
-#define NET_CTRL_MAX_DATA 4096        /* a MAC table of ~680 entries */
-
 static bool net_has(const struct net_dev *n, unsigned int bit)
 {
 	return (n->features >> bit) & 1;
@@ -346,7 +344,7 @@ static void net_ctrl(struct net_dev *n)
 	pthread_mutex_lock(&n->lock);
 again:
 	while ((r = virtq_pop(vq, c)) == 1) {
-		static uint8_t data[NET_CTRL_MAX_DATA];
+		uint8_t *data = n->ctrl_data;
 		struct iovec *last = &c->iov[c->n_out + c->n_in - 1];
 		uint8_t hdr[2], st = VIRTIO_NET_ERR;
 		const char *why = "control command shorter than its header";
@@ -359,7 +357,7 @@ again:
 			size_t len = c->out_len - 2;
 
 			why = "control command data too long";
-			if (len <= sizeof(data)) {
+			if (len <= sizeof(n->ctrl_data)) {
 				virtq_iov_to_buf(c->iov, c->n_out, 2, data, len);
 				st = net_ctrl_run(&n->ctrl, hdr[0], hdr[1], data,
 						  len, &why);

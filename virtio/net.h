@@ -26,6 +26,8 @@ struct net_opts {
 	uint16_t queue_size;
 };
 
+#define NET_CTRL_MAX_DATA 4096        /* a MAC table of ~680 entries */
+
 struct net_dev;
 
 struct net_pair {
@@ -54,6 +56,9 @@ struct net_dev {
 	uint16_t status;              /* VIRTIO_NET_S_LINK_UP */
 	uint64_t features;            /* negotiated, at DRIVER_OK */
 	struct virtq_chain txc;
+	/* A control command's data, copied out of guest memory (per device:
+	 * each device's control queue runs in its own I/O thread). */
+	uint8_t ctrl_data[NET_CTRL_MAX_DATA];
 	char ifname[16];              /* for log lines */
 	/* Whether to watch a pair's tap (its .watch, in the I/O thread). */
 	int (*rx_poll)(void *ctx, int watch, bool on);

@@ -302,3 +302,23 @@ Test(net_dev, rx_oversized_frame_dropped)
 	cr_assert_eq(qused(0)->ring[0].len, sizeof(small));
 	cr_assert_eq(qused(0)->ring[0].id, 0, "in the first buffer");
 }
+
+/* A control command with more data than any command takes: refused with
+ * ERR, nothing copied past the device's buffer, the device lives on. */
+Test(net_dev, control_data_too_long)
+{
+	struct vring_avail *a = qavail(2);
+	struct vring_desc *d = qdesc(2);
+
+	ram[0x200000] = VIRTIO_NET_CTRL_MAC;
+	ram[0x200001] = VIRTIO_NET_CTRL_MAC_TABLE_SET;
+	ram[BUF + 0x1000] = 0xff;
+	d[0] = (struct vring_desc){ 0x200000, 2 + NET_CTRL_MAX_DATA + 1,
+				    VRING_DESC_F_NEXT, 1 };
+	d[1] = (struct vring_desc){ BUF + 0x1000, 1, VRING_DESC_F_WRITE, 0 };
+	a->ring[a->idx % QSZ] = 0;
+	a->idx++;
+	n.ops.queue_notify(&n, 2);
+	cr_assert_eq(ram[BUF + 0x1000], VIRTIO_NET_ERR);
+	cr_assert_not(needs_reset());
+}
