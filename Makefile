@@ -16,7 +16,8 @@ VMM      := $(BUILD)/vmm
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all vmm deps guest run test unit integration boot-test asan bench clean
+.PHONY: all vmm deps guest run test unit integration boot-test nested asan tsan \
+	fuzz fuzz-build bench clean
 all: vmm
 
 # Install missing Debian packages once (scripts/deps.sh is idempotent).
@@ -49,8 +50,10 @@ include tests/integration/guests.mk
 unit: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 2
 
+# On this host's KVM, or inside L1 (tests/nested/) where there is none.
 integration: $(VMM) $(TEST_GUESTS)
-	./tests/integration/run.sh $(VMM) $(BUILD)/guests
+	if [ -c /dev/kvm ]; then ./tests/integration/run.sh $(VMM) $(BUILD)/guests; \
+	else $(MAKE) guest && ./tests/nested/integration.sh $(VMM) $(BUILD)/guests; fi
 
 GUEST_DIR := $(BUILD)/guest
 $(BUILD)/extract-vmlinux: $(OBJ)/guest-images/extract-vmlinux.o $(BUILD)/libvmm.a
@@ -62,13 +65,19 @@ guest: $(BUILD)/extract-vmlinux
 boot-test: $(VMM) guest
 	./tests/boot/boot-test.sh $(VMM) $(GUEST_DIR)
 
+# The stock guest on real KVM: L1 (QEMU TCG, -cpu max: nested SVM) runs
+# the checks against vmm and against QEMU. NESTED_ARGS=vmm:devices ...
+# picks scenarios.
+nested: $(VMM) guest
+	./tests/nested/stock.sh $(VMM) $(GUEST_DIR) $(NESTED_ARGS)
+
 # Every test: unit (Criterion), integration (tiny guests), stock boot.
 test: $(VMM) $(UNIT_BIN) $(TEST_GUESTS) guest
 	./tests/run-all.sh $(BUILD)
 
 run: $(VMM) guest
 	$(VMM) -m 512M -smp 2 -kernel $(GUEST_DIR)/vmlinuz \
-	    -initrd $(GUEST_DIR)/initramfs.cpio.gz \
+	    -initrd $(GUEST_DIR)/initramfs.cpio \
 	    -append "console=ttyS0 reboot=k panic=-1" -nographic
 
 # ASan + UBSan: the unit tests and the integration tests (real KVM, tiny
@@ -80,6 +89,37 @@ asan:
 	build-asan/unit-tests --jobs 2
 	./tests/integration/run.sh build-asan/vmm build-asan/guests
 
+# libFuzzer targets (clang), linked against the real code built with
+# ASan + UBSan: `make fuzz` runs each for FUZZ_SECS (default 60) from its
+# seed corpus in tests/fuzz/corpus/; a crash fails the run.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SECS ?= 60
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g" SAN="$(FUZZ_SAN)" \
+	    $(FUZZ_NAMES:%=build-fuzz/fuzz_%)
+fuzz: fuzz-build
+	./scripts/fuzz.sh build-fuzz $(FUZZ_SECS) $(FUZZ_NAMES)
+
+$(BUILD)/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# ThreadSanitizer over the race tests: reset against kicks, completions
+# and interrupts for every device (tests/unit/test_races.c), the TX
+# double fetch, slow QMP clients. Built as plain programs with a small
+# Criterion shim (tests/tsan/): Criterion cannot run under TSan.
+TSAN_SAN := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+TSAN_TESTS := races qmp_socket net_dev virtio_pci
+tsan:
+	$(MAKE) BUILD=build-tsan OPT="-O1 -g" SAN="$(TSAN_SAN)" \
+	    $(TSAN_TESTS:%=build-tsan/tsan-%)
+	for t in $(TSAN_TESTS); do \
+	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=tests/tsan/suppressions.txt" \
+	    build-tsan/tsan-$$t || exit 1; done
+
+$(BUILD)/tsan-%: tests/unit/test_%.c tests/tsan/main.c $(BUILD)/libvmm.a
+	$(CC) $(CFLAGS) -Itests/tsan -o $@ $< tests/tsan/main.c $(BUILD)/libvmm.a $(LDLIBS)
+
 bench: $(VMM) $(TEST_GUESTS) $(BUILD)/blk-harness $(BUILD)/net-harness
 	./scripts/deps.sh --bench
 	./scripts/bench-startup.sh $(VMM) $(BUILD)/guests
@@ -88,7 +128,7 @@ bench: $(VMM) $(TEST_GUESTS) $(BUILD)/blk-harness $(BUILD)/net-harness
 	./scripts/bench-net.sh $(BUILD)/net-harness
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-fuzz build-dev
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -115,33 +115,53 @@ static const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
 	return r;
 }
 
-bool bus_read(struct bus *bus, uint64_t addr, uint8_t *data, unsigned int len)
+/*
+ * Dispatch as kvmtool and cloud-hypervisor do: find the range under the
+ * read lock, copy what the handler needs, drop the lock, then call it.
+ * A handler may therefore change the bus (a PCI config write through
+ * ECAM that moves a BAR takes the write lock), which deadlocked when the
+ * handler ran under the read lock. The handler's object stays valid
+ * unlocked because devices live as long as the machine: ranges come and
+ * go (BAR moves) but what they point at is never freed while vCPUs run.
+ * An access racing a BAR move may reach the device at its old address,
+ * as on hardware.
+ */
+static bool bus_lookup(struct bus *bus, uint64_t addr, unsigned int len,
+		       struct bus_range *out)
 {
 	const struct bus_range *r;
-	bool hit = false;
 
 	pthread_rwlock_rdlock(&bus->lock);
 	r = bus_find(bus, addr, len);
-	if (r && r->ops->read) {
-		r->ops->read(r->opaque, addr - r->base, data, len);
-		hit = true;
-	} else {
-		memset(data, 0xff, len);
-		hit = r != NULL;
-	}
+	if (r)
+		*out = *r;
 	pthread_rwlock_unlock(&bus->lock);
-	return hit;
+	return r != NULL;
+}
+
+bool bus_read(struct bus *bus, uint64_t addr, uint8_t *data, unsigned int len)
+{
+	struct bus_range r;
+
+	if (!bus_lookup(bus, addr, len, &r)) {
+		memset(data, 0xff, len);
+		return false;
+	}
+	if (r.ops->read)
+		r.ops->read(r.opaque, addr - r.base, data, len);
+	else
+		memset(data, 0xff, len);
+	return true;
 }
 
 bool bus_write(struct bus *bus, uint64_t addr, const uint8_t *data,
 	       unsigned int len)
 {
-	const struct bus_range *r;
+	struct bus_range r;
 
-	pthread_rwlock_rdlock(&bus->lock);
-	r = bus_find(bus, addr, len);
-	if (r && r->ops->write)
-		r->ops->write(r->opaque, addr - r->base, data, len);
-	pthread_rwlock_unlock(&bus->lock);
-	return r != NULL;
+	if (!bus_lookup(bus, addr, len, &r))
+		return false;
+	if (r.ops->write)
+		r.ops->write(r.opaque, addr - r.base, data, len);
+	return true;
 }

@@ -43,4 +43,17 @@ void cmos_init(struct cmos *c);
 extern const struct bus_ops cmos_bus_ops;    /* base 0x70, size 2 */
 uint8_t cmos_reg_read(struct cmos *c, uint8_t reg);
 
+/*
+ * ACPI sleep control and status registers of a hardware-reduced platform
+ * (ACPI 6.4, 4.8.3.7): the guest powers off by writing SLP_EN with the
+ * SLP_TYP that \_S5 names. Status reads 0 (never woken).
+ */
+#define ACPI_SLEEP_PORT   0x600      /* control; status at +1 */
+#define ACPI_SLP_TYP_S5   5
+struct acpi_sleep {
+	machine_stop_fn stop;
+	void *stop_ctx;
+};
+extern const struct bus_ops acpi_sleep_bus_ops;  /* base 0x600, size 2 */
+
 #endif

@@ -121,7 +121,7 @@ static void pci_update_bars(struct pci_device *d)
 					 d->name) == 0)
 			b->mapped_at = want;
 		else if (want)
-			pr_warn("pci %02x.0 %s: BAR%d at %#llx overlaps another device; not mapped",
+			pr_warn_rl(&d->bus->log_rl, "pci %02x.0 %s: BAR%d at %#llx overlaps another device; not mapped",
 				d->slot, d->name, i, (unsigned long long)want);
 		if (d->bar_moved && old != b->mapped_at)
 			d->bar_moved(d, i, old, b->mapped_at);
@@ -270,6 +270,7 @@ int pci_bus_init(struct pci_bus *pb, struct bus *pio, struct bus *mmio,
 
 	memset(pb, 0, sizeof(*pb));
 	pthread_mutex_init(&pb->lock, NULL);
+	ratelimit_init(&pb->log_rl);
 	pb->pio = pio;
 	pb->mmio = mmio;
 	pb->ecam_base = ecam_base;

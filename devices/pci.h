@@ -9,6 +9,7 @@
 #include <linux/pci_regs.h>
 
 #include "devices/bus.h"
+#include "util/ratelimit.h"
 
 /*
  * PCI bus 0: a host bridge at 00:00.0 and one device per slot, reached
@@ -65,6 +66,7 @@ struct pci_bus {
 	/* BAR address allocator: 32-bit MMIO window and I/O ports. */
 	uint64_t mmio_next, mmio_end;
 	uint32_t io_next, io_end;
+	struct ratelimit log_rl;     /* BAR overlaps: the guest's doing */
 };
 
 int pci_bus_init(struct pci_bus *pb, struct bus *pio, struct bus *mmio,

@@ -49,17 +49,30 @@ cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
 done
-# Load order follows the dependencies in the kernel's modules.dep.
-mods="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev
-      virtio_pci virtio_blk failover net_failover virtio_net virtio_balloon
-      virtio-rng"
-: > "$root/etc/modules"
-for m in $mods; do
-	f=$(find "$work/pkg/lib/modules/$kver" -name "$m.ko" | head -1)
+# The drivers we want, and before each the modules it depends on (its
+# .modinfo "depends=" list; the .deb ships no modules.dep): /init loads
+# /etc/modules in order.
+want="virtio_pci virtio_blk virtio_net virtio_balloon virtio_rng"
+moddir="$work/pkg/lib/modules/$kver"
+modfile() {   # module name -> .ko path ('-' and '_' are the same)
+	find "$moddir" -name '*.ko' | awk -v m="$1" '{
+		n = split($0, p, "/"); f = p[n]; sub(/\.ko$/, "", f); gsub("-", "_", f)
+		if (f == m) { print; exit } }'
+}
+: > "$work/order"
+add_module() {
+	local m=$1 f d
+	grep -qx "$m" "$work/order" && return 0
+	f=$(modfile "$m")
 	[ -n "$f" ] || { echo "guest: module $m not in $pkg" >&2; exit 1; }
-	cp "$f" "$root/lib/modules/"
-	echo "$m" >> "$root/etc/modules"
-done
+	for d in $(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr , ' '); do
+		add_module "$d"
+	done
+	cp "$f" "$root/lib/modules/$m.ko"
+	echo "$m" >> "$work/order"
+}
+for m in $want; do add_module "$m"; done
+cp "$work/order" "$root/etc/modules"
 cp "$here/init" "$root/init"
 cp "$here"/checks/* "$root/checks/"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"

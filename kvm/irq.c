@@ -50,11 +50,15 @@ static int kvm_irq_router_commit(struct kvm *kvm, struct kvm_irq_router *r)
 		t->entries[n].u.irqchip.pin = pin % 8;
 		n++;
 	}
-	for (unsigned int pin = 0; pin < 24; pin++) {
-		t->entries[n].gsi = pin;
+	/* ISA IRQ 0 (the PIT) is IO-APIC input 2, as the MADT's override
+	 * says; GSI 2 itself is the PIC cascade and goes nowhere. */
+	for (unsigned int gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		t->entries[n].gsi = gsi;
 		t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
 		t->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		t->entries[n].u.irqchip.pin = pin;
+		t->entries[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
 		n++;
 	}
 	for (unsigned int i = 0; i < KVM_MAX_MSI_ROUTES; i++) {
@@ -71,6 +75,36 @@ static int kvm_irq_router_commit(struct kvm *kvm, struct kvm_irq_router *r)
 	ret = ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, t);
 	free(t);
 	return ret < 0 ? -errno : 0;
+}
+
+int kvm_irq_router_setup(struct kvm *kvm, struct kvm_irq_router *r)
+{
+	int ret;
+
+	pthread_mutex_lock(&r->lock);
+	ret = kvm_irq_router_commit(kvm, r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int kvm_irq_router_set_line(struct kvm *kvm, struct kvm_irq_router *r,
+			    unsigned int gsi, unsigned int source, int level)
+{
+	uint32_t before, after;
+	int ret = 0;
+
+	if (gsi >= KVM_IOAPIC_PINS || source >= 32)
+		return -EINVAL;
+	/* Under the lock: two sources changing at once must not leave KVM
+	 * with the level of the one that lost the race. */
+	pthread_mutex_lock(&r->lock);
+	before = r->line_sources[gsi];
+	after = level ? before | 1u << source : before & ~(1u << source);
+	r->line_sources[gsi] = after;
+	if (!before != !after)
+		ret = kvm_irq_line(kvm, gsi, after != 0);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
 }
 
 int kvm_irq_router_set_msi(struct kvm *kvm, struct kvm_irq_router *r,

@@ -183,21 +183,21 @@ int kvm_vcpu_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid2 *cpuid)
 int kvm_vcpu_set_msrs(struct kvm_vcpu *vcpu, const uint32_t *idx,
 		      const uint64_t *val, unsigned int n)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[32];
-	} m;
+	/* struct kvm_msrs ends in a flexible array: room for 32 entries. */
+	uint64_t buf[(sizeof(struct kvm_msrs) +
+		      32 * sizeof(struct kvm_msr_entry)) / sizeof(uint64_t)];
+	struct kvm_msrs *m = (struct kvm_msrs *)buf;
 	int r;
 
 	if (n > 32)
 		return -E2BIG;
-	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = n;
+	memset(buf, 0, sizeof(buf));
+	m->nmsrs = n;
 	for (unsigned int i = 0; i < n; i++) {
-		m.e[i].index = idx[i];
-		m.e[i].data = val[i];
+		m->entries[i].index = idx[i];
+		m->entries[i].data = val[i];
 	}
-	r = xioctl(vcpu->fd, KVM_SET_MSRS, &m);
+	r = xioctl(vcpu->fd, KVM_SET_MSRS, m);
 	if (r < 0)
 		return r;
 	/* KVM_SET_MSRS returns how many it set; a short count is an error. */

@@ -62,6 +62,7 @@ int kvm_vcpu_translate(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
  */
 #define KVM_MAX_MSI_ROUTES 256
 #define KVM_FIRST_MSI_GSI  24
+#define KVM_IOAPIC_PINS    24
 
 struct kvm_irq_router {
 	pthread_mutex_t lock;
@@ -71,9 +72,19 @@ struct kvm_irq_router {
 		uint64_t addr;
 		uint32_t data;
 	} msi[KVM_MAX_MSI_ROUTES];
+	/* Level-triggered lines several devices share: who asserts each. */
+	uint32_t line_sources[KVM_IOAPIC_PINS];
 };
 
 void kvm_irq_router_init(struct kvm_irq_router *r);
+/* After KVM_CREATE_IRQCHIP: install the irqchip routes (ISA IRQ 0, the
+ * PIT, on IO-APIC input 2 as the MADT says). */
+int kvm_irq_router_setup(struct kvm *kvm, struct kvm_irq_router *r);
+/* Source @source (0..31, e.g. a PCI slot) drives level-triggered line
+ * @gsi to @level; the line is the OR of its sources, and KVM sees only
+ * its changes. */
+int kvm_irq_router_set_line(struct kvm *kvm, struct kvm_irq_router *r,
+			    unsigned int gsi, unsigned int source, int level);
 /* Allocate a GSI for an MSI route; returns the GSI or -ENOSPC. */
 int kvm_irq_router_alloc(struct kvm_irq_router *r);
 /* Point @gsi at (addr, data) and push the table to KVM. */

@@ -6,8 +6,9 @@ set -eu
 PKGS="gcc make pkg-config liburing-dev libcriterion-dev libjansson-dev
       liblz4-dev zlib1g-dev liblzma-dev libzstd-dev
       busybox-static cpio
-      binutils python3 time tmux"
-BENCH_PKGS="qemu-system-x86 fio"
+      binutils python3 time tmux acpica-tools socat
+      qemu-system-x86 clang libclang-rt-14-dev"
+BENCH_PKGS="fio"
 
 missing=""
 want="$PKGS"

@@ -1,13 +1,16 @@
 #!/bin/bash
 # Every test, in order of cost: unit (Criterion), integration (tiny guests
-# on real KVM), stock-kernel boot. Ends with one "N passed, N failed" line.
+# on KVM: this host's, or L1's when this host has none), the PVM guard
+# (the stock kernel on this host's KVM when that is PVM), and the stock
+# guest on real KVM inside L1 against vmm and QEMU (tests/nested/).
+# Ends with one "all: N passed, N failed, N skipped" line.
 set -u
 B=${1:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 total_pass=0 total_fail=0 total_skip=0 rc=0
 
-section() { echo; echo "==== $1"; }
+section() { echo; echo "==== $1 ($(date +%T))"; }
 count() {   # add the "x passed, y failed[, z skipped]" line of $1
 	local line p f s
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
@@ -28,16 +31,26 @@ f=$(echo "$syn" | sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1 + \2/')
 total_pass=$((total_pass + ${p:-0}))
 total_fail=$((total_fail + ${f:-1}))
 
-section "integration tests (tiny guests, real KVM)"
-./tests/integration/run.sh "$B/vmm" "$B/guests" 2>&1 | tee "$T/integ"
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	section "integration tests (tiny guests, this host's KVM)"
+	./tests/integration/run.sh "$B/vmm" "$B/guests" 2>&1 | tee "$T/integ"
+else
+	section "integration tests (tiny guests; this host has no /dev/kvm: L1's KVM)"
+	./tests/nested/integration.sh "$B/vmm" "$B/guests" 2>&1 | tee "$T/integ"
+fi
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 count "$T/integ"
 
-section "boot tests (stock Debian kernel)"
+section "PVM guard (stock kernel on this host's KVM, when it is PVM)"
 ./tests/boot/boot-test.sh "$B/vmm" "$B/guest" 2>&1 | tee "$T/boot"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 count "$T/boot"
 
+section "stock guest on real KVM (nested: vmm, then QEMU as the proof)"
+./tests/nested/stock.sh "$B/vmm" "$B/guest" 2>&1 | tee "$T/nested"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+count "$T/nested"
+
 echo
-echo "all: $total_pass passed, $total_fail failed, $total_skip skipped"
+echo "all: $total_pass passed, $total_fail failed, $total_skip skipped ($(date +%T))"
 exit $rc

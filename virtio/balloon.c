@@ -61,7 +61,7 @@ static void balloon_activate(void *dev)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static void balloon_reset(void *dev)
+static int balloon_reset(void *dev)
 {
 	struct balloon *b = dev;
 
@@ -72,6 +72,7 @@ static void balloon_reset(void *dev)
 	for (unsigned int i = 0; i < 4; i++)
 		b->role[i] = BQ_NONE;
 	pthread_mutex_unlock(&b->lock);
+	return 0;
 }
 
 /* Discard [gpa, gpa + len) if it is RAM; count what was refused. */
@@ -81,11 +82,12 @@ static void balloon_discard(struct balloon *b, uint64_t gpa, uint64_t len)
 		return;
 	if (guestmem_discard(b->gm, gpa, len) < 0) {
 		b->refused_pfns += len / BALLOON_PAGE;
-		pr_warn("balloon: guest named %#llx+%#llx, not RAM: ignored",
+		pr_warn_rl(&b->vp.log_rl, "balloon: guest named %#llx+%#llx, not RAM: ignored",
 			(unsigned long long)gpa, (unsigned long long)len);
 		return;
 	}
 	b->discarded_pages += len / BALLOON_PAGE;
+	b->discards++;
 }
 
 static void balloon_inflate(struct balloon *b, const struct virtq_chain *c)
@@ -94,12 +96,19 @@ static void balloon_inflate(struct balloon *b, const struct virtq_chain *c)
 	size_t off = 0;
 	uint32_t pfn;
 
-	/* The buffer is an array of 32-bit PFNs; runs become one discard. */
+	/* The buffer is an array of 32-bit PFNs; runs become one discard.
+	 * Linux's page allocator often hands them out in descending order,
+	 * so runs grow both ways. */
 	while (virtq_iov_to_buf(c->iov, c->n_out, off, &pfn, 4) == 4) {
 		uint64_t gpa = (uint64_t)pfn << VIRTIO_BALLOON_PFN_SHIFT;
 
 		off += 4;
 		if (run_len && gpa == run_start + run_len) {
+			run_len += BALLOON_PAGE;
+			continue;
+		}
+		if (run_len && gpa + BALLOON_PAGE == run_start) {
+			run_start = gpa;
 			run_len += BALLOON_PAGE;
 			continue;
 		}
@@ -119,7 +128,7 @@ static void balloon_report(struct balloon *b, const struct virtq_chain *c)
 
 		if (gpa == (uint64_t)-1 || (gpa & (BALLOON_PAGE - 1)) ||
 		    (len & (BALLOON_PAGE - 1))) {
-			pr_warn("balloon: reported range not page aligned: ignored");
+			pr_warn_rl(&b->vp.log_rl, "balloon: reported range not page aligned: ignored");
 			continue;
 		}
 		balloon_discard(b, gpa, len);
@@ -144,75 +153,63 @@ static void balloon_take_stats(struct balloon *b, const struct virtq_chain *c)
 	b->stats_head = c->head;
 }
 
+/* One chain from queue @q (the transport lock is held: see
+ * virtio_pci_serve()). */
+static int balloon_chain(void *dev, unsigned int q, struct virtq *vq,
+			 struct virtq_chain *c, const char **why)
+{
+	struct balloon *b = dev;
+
+	pthread_mutex_lock(&b->lock);
+	switch (q < 4 ? b->role[q] : BQ_NONE) {
+	case BQ_INFLATE:
+		balloon_inflate(b, c);
+		break;
+	case BQ_REPORTING:
+		balloon_report(b, c);
+		break;
+	case BQ_STATS:
+		/* Kept until we want fresh numbers; not returned now. */
+		if (b->stats_held)
+			virtq_push(vq, b->stats_head, 0);
+		balloon_take_stats(b, c);
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	default:   /* deflate: nothing to do, the pages return on touch */
+		break;
+	}
+	virtq_push(vq, c->head, 0);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
 void balloon_queue_notify(void *dev, unsigned int q)
 {
 	struct balloon *b = dev;
-	struct virtq *vq = &b->vp.queues[q].vq;
-	enum balloon_queue_role role;
-	bool notify = false;
-	int r;
 
-	/*
-	 * The transport lock keeps a concurrent reset (a vCPU writing
-	 * device_status) from pulling the ring away under the walk.
-	 */
-	pthread_mutex_lock(&b->vp.lock);
+	virtio_pci_serve(&b->vp, q, &b->chain, balloon_chain, b);
+}
+
+/* Give the held stats buffer back: the driver answers with fresh ones.
+ * Under the transport lock (virtio_pci_locked()). */
+static void balloon_stats_locked(void *ctx)
+{
+	struct balloon *b = ctx;
+
 	pthread_mutex_lock(&b->lock);
-	role = q < 4 ? b->role[q] : BQ_NONE;
-	/* No kicks while we drain; re-armed below, then looked at again. */
-	virtq_disable_kicks(vq);
-again:
-	while ((r = virtq_pop(vq, &b->chain)) == 1) {
-		switch (role) {
-		case BQ_INFLATE:
-			balloon_inflate(b, &b->chain);
-			break;
-		case BQ_REPORTING:
-			balloon_report(b, &b->chain);
-			break;
-		case BQ_STATS:
-			/* Kept until we want fresh numbers; not returned now. */
-			if (b->stats_held) {
-				virtq_push(vq, b->stats_head, 0);
-				notify = true;
-			}
-			balloon_take_stats(b, &b->chain);
+	for (unsigned int q = 0; q < 4; q++) {
+		if (b->role[q] != BQ_STATS || !b->stats_held ||
+		    !virtio_pci_queue_live(&b->vp, q))
 			continue;
-		default:   /* deflate: nothing to do, the pages return on touch */
-			break;
-		}
-		virtq_push(vq, b->chain.head, 0);
-		notify = true;
+		virtq_push(&b->vp.queues[q].vq, b->stats_head, 0);
+		b->stats_held = false;
 	}
-	if (r == 0 && vq->enabled && virtq_enable_kicks(vq))
-		goto again;
 	pthread_mutex_unlock(&b->lock);
-	pthread_mutex_unlock(&b->vp.lock);
-	if (r < 0)
-		virtio_pci_set_needs_reset(&b->vp, "malformed descriptor chain");
-	if (notify)
-		virtio_pci_notify_queue(&b->vp, q);
 }
 
 void balloon_request_stats(struct balloon *b)
 {
-	int q = -1;
-
-	pthread_mutex_lock(&b->vp.lock);
-	pthread_mutex_lock(&b->lock);
-	for (unsigned int i = 0; i < 4; i++)
-		if (b->role[i] == BQ_STATS)
-			q = i;
-	if (q >= 0 && b->stats_held && b->vp.queues[q].vq.enabled) {
-		virtq_push(&b->vp.queues[q].vq, b->stats_head, 0);
-		b->stats_held = false;
-	} else {
-		q = -1;
-	}
-	pthread_mutex_unlock(&b->lock);
-	pthread_mutex_unlock(&b->vp.lock);
-	if (q >= 0)
-		virtio_pci_notify_queue(&b->vp, q);
+	virtio_pci_locked(&b->vp, balloon_stats_locked, b);
 }
 
 void balloon_set_target(struct balloon *b, uint32_t pages)

@@ -42,6 +42,7 @@ struct balloon {
 	bool stats_seen[VIRTIO_BALLOON_S_NR];
 	time_t stats_last_update;
 	uint64_t discarded_pages;      /* counters, for -v and tests */
+	uint64_t discards;             /* calls that gave runs back */
 	uint64_t refused_pfns;
 	/* Told when the driver's "actual" changes (QMP BALLOON_CHANGE). */
 	void (*actual_changed)(void *ctx, uint32_t actual_pages);

@@ -62,18 +62,26 @@ static void blk_config_write(void *dev, unsigned int off, const uint8_t *data,
 	}
 }
 
-static void blk_reset(void *dev)
+/*
+ * A driver reset. Requests in flight finish in the host and may still
+ * write guest memory (a read landing), so the reset completes only when
+ * the last one is over (blk_complete): until then the driver reads the
+ * old status. A new generation makes their answers go nowhere, even once
+ * the driver has set the queues up again.
+ */
+static int blk_reset(void *dev)
 {
 	struct blk_dev *b = dev;
+	int r = 0;
 
-	/*
-	 * Requests in flight finish in the host, but their answers belong to
-	 * rings that are gone: a new generation makes completion drop them,
-	 * even once the driver has set up the queues again.
-	 */
 	pthread_mutex_lock(&b->lock);
 	b->gen++;
+	if (b->n_inflight) {
+		b->reset_waiting = true;
+		r = -EBUSY;
+	}
 	pthread_mutex_unlock(&b->lock);
+	return r;
 }
 
 /* Complete @head now with @status, @used bytes written. Locked. */
@@ -186,87 +194,84 @@ static bool blk_submit_uring(struct blk_dev *b, struct blk_inflight *f)
 	return true;
 }
 
+/* One request from queue @q: answered now, or handed to the backend.
+ * The transport lock is held (virtio_pci_serve()). */
+static int blk_chain(void *dev, unsigned int q, struct virtq *vq,
+		     struct virtq_chain *c, const char **why)
+{
+	struct blk_dev *b = dev;
+	struct blk_req *req = &b->req;
+	uint16_t head = c->head;
+	struct blk_inflight *f;
+	int st;
+
+	pthread_mutex_lock(&b->lock);
+	st = blk_req_parse(c, &b->geo, req);
+	f = &b->inflight[q * b->qsize + head];
+	if (st < 0) {
+		pthread_mutex_unlock(&b->lock);
+		*why = "request without a writable status byte";
+		return -EINVAL;
+	}
+	if (st == VIRTIO_BLK_S_OK && req->n_data > BLK_SEG_MAX)
+		st = VIRTIO_BLK_S_IOERR;
+	if (st == VIRTIO_BLK_S_OK && req->type == VIRTIO_BLK_T_GET_ID) {
+		size_t n = virtq_buf_to_iov(req->data, req->n_data, 0,
+					    b->serial, sizeof(b->serial));
+
+		blk_finish(vq, head, req->status, VIRTIO_BLK_S_OK, n);
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
+	/* A head still in flight from before a reset: refuse, the slot is
+	 * taken. */
+	if (st == VIRTIO_BLK_S_OK && f->busy)
+		st = VIRTIO_BLK_S_IOERR;
+	if (st == VIRTIO_BLK_S_OK && blk_inflight_fill(b, f, q, head, req))
+		st = VIRTIO_BLK_S_IOERR;
+	if (st == VIRTIO_BLK_S_OK && !b->use_pool && !blk_submit_uring(b, f)) {
+		blk_inflight_release(f);
+		st = VIRTIO_BLK_S_IOERR;
+	}
+	if (st != VIRTIO_BLK_S_OK) {
+		blk_finish(vq, head, req->status, st, 0);
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
+	if (b->use_pool)
+		blk_pool_queue(&b->pool, f);
+	else
+		b->queued++;
+	b->n_inflight++;
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
 static void blk_queue_notify(void *dev, unsigned int q)
 {
 	struct blk_dev *b = dev;
-	struct virtq *vq = &b->vp.queues[q].vq;
-	bool notify = false;
-	unsigned int queued = 0;
-	int r;
 
 	if (q >= b->nq)
 		return;
-	pthread_mutex_lock(&b->vp.lock);
-	pthread_mutex_lock(&b->lock);
-	/* No kicks while we drain; re-armed below (avail_event with
-	 * EVENT_IDX), then looked at again for what came meanwhile. */
-	virtq_disable_kicks(vq);
-again:
-	while ((r = virtq_pop(vq, &b->chain)) == 1) {
-		struct blk_req *req = &b->req;
-		uint16_t head = b->chain.head;
-		int st = blk_req_parse(&b->chain, &b->geo, req);
-		struct blk_inflight *f = &b->inflight[q * b->qsize + head];
-
-		if (st < 0) {
-			r = -ENOMSG;   /* no status byte to answer in */
-			break;
-		}
-		if (st == VIRTIO_BLK_S_OK && req->n_data > BLK_SEG_MAX)
-			st = VIRTIO_BLK_S_IOERR;
-		if (st == VIRTIO_BLK_S_OK && req->type == VIRTIO_BLK_T_GET_ID) {
-			size_t n = virtq_buf_to_iov(req->data, req->n_data, 0,
-						    b->serial, sizeof(b->serial));
-
-			blk_finish(vq, head, req->status, VIRTIO_BLK_S_OK, n);
-			notify = true;
-			continue;
-		}
-		/* A head still in flight from before a reset: refuse, the slot
-		 * is taken. */
-		if (st == VIRTIO_BLK_S_OK && f->busy)
-			st = VIRTIO_BLK_S_IOERR;
-		if (st == VIRTIO_BLK_S_OK && blk_inflight_fill(b, f, q, head, req))
-			st = VIRTIO_BLK_S_IOERR;
-		if (st == VIRTIO_BLK_S_OK && !b->use_pool &&
-		    !blk_submit_uring(b, f)) {
-			blk_inflight_release(f);
-			st = VIRTIO_BLK_S_IOERR;
-		}
-		if (st != VIRTIO_BLK_S_OK) {
-			blk_finish(vq, head, req->status, st, 0);
-			notify = true;
-			continue;
-		}
-		if (b->use_pool)
-			blk_pool_queue(&b->pool, f);
-		b->n_inflight++;
-		queued++;
-	}
-	if (r == 0 && vq->enabled && virtq_enable_kicks(vq))
-		goto again;
+	virtio_pci_serve(&b->vp, q, &b->chain, blk_chain, b);
 	/* One submission for everything this kick brought. */
-	if (queued && !b->use_pool)
+	pthread_mutex_lock(&b->lock);
+	if (b->queued) {
 		io_uring_submit(&b->ring);
+		b->queued = 0;
+	}
 	pthread_mutex_unlock(&b->lock);
-	pthread_mutex_unlock(&b->vp.lock);
-	if (r < 0)
-		virtio_pci_set_needs_reset(&b->vp, r == -ENOMSG ?
-					   "request without a writable status byte" :
-					   "malformed descriptor chain");
-	if (notify)
-		virtio_pci_notify_queue(&b->vp, q);
 }
 
 /* @f is done with @f->res: answer the guest if its ring still exists.
- * Returns whether an answer went into queue f->q. Locked. */
-static bool blk_done(struct blk_dev *b, struct blk_inflight *f)
+ * Locked (the transport, then b->lock). */
+static void blk_done(struct blk_dev *b, struct blk_inflight *f)
 {
 	struct virtq *vq = &b->vp.queues[f->q].vq;
 	bool moves = f->type == VIRTIO_BLK_T_IN || f->type == VIRTIO_BLK_T_OUT;
 	uint8_t st = VIRTIO_BLK_S_OK;
 	uint32_t used = f->type == VIRTIO_BLK_T_IN ? f->len : 0;
-	bool live = f->gen == b->gen && vq->enabled;
+	bool live = f->gen == b->gen && virtio_pci_queue_live(&b->vp, f->q);
 
 	/* A short transfer is an error too (ENOSPC part-way, or the image
 	 * shrank under us). */
@@ -277,30 +282,24 @@ static bool blk_done(struct blk_dev *b, struct blk_inflight *f)
 	}
 	b->n_inflight--;
 	blk_inflight_release(f);
-	if (!live)
-		return false;
-	blk_finish(vq, f->head, f->status, st, used);
-	return true;
+	if (live)
+		blk_finish(vq, f->head, f->status, st, used);
 }
 
-void blk_complete(void *ctx)
+/* Reap what the backend finished; under the transport lock, which also
+ * sends the interrupts (one per queue for the batch). */
+static void blk_complete_locked(void *ctx)
 {
 	struct blk_dev *b = ctx;
 	struct io_uring_cqe *cqe;
-	uint32_t notify = 0;          /* queues that got answers */
-	uint64_t cnt;
 
-	if (read(b->cq_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		return;
-	pthread_mutex_lock(&b->vp.lock);
 	pthread_mutex_lock(&b->lock);
 	if (b->use_pool) {
 		struct blk_inflight *f = blk_pool_take_done(&b->pool), *next;
 
 		for (; f; f = next) {
 			next = f->next;
-			if (blk_done(b, f))
-				notify |= 1u << f->q;
+			blk_done(b, f);
 		}
 	}
 	while (!b->use_pool && io_uring_peek_cqe(&b->ring, &cqe) == 0) {
@@ -315,15 +314,25 @@ void blk_complete(void *ctx)
 			f->res = res;
 		if (--f->pending)
 			continue;
-		if (blk_done(b, f))
-			notify |= 1u << f->q;
+		blk_done(b, f);
+	}
+	/* The last request a reset was waiting for: the reset is done, and
+	 * only now does the driver read 0. */
+	if (b->reset_waiting && !b->n_inflight) {
+		b->reset_waiting = false;
+		virtio_pci_reset_done_locked(&b->vp);
 	}
 	pthread_mutex_unlock(&b->lock);
-	pthread_mutex_unlock(&b->vp.lock);
-	/* One interrupt per queue for the whole batch. */
-	for (unsigned int q = 0; q < b->nq; q++)
-		if (notify & (1u << q))
-			virtio_pci_notify_queue(&b->vp, q);
+}
+
+void blk_complete(void *ctx)
+{
+	struct blk_dev *b = ctx;
+	uint64_t cnt;
+
+	if (read(b->cq_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return;
+	virtio_pci_locked(&b->vp, blk_complete_locked, b);
 }
 
 static int blk_open(struct blk_dev *b, char *err, size_t errlen)

@@ -95,6 +95,8 @@ struct blk_dev {
 	uint16_t qsize, nq;
 	struct blk_inflight *inflight;   /* nq * qsize slots, by (queue, head) */
 	unsigned int n_inflight;
+	bool reset_waiting;           /* a driver reset waits for n_inflight 0 */
+	unsigned int queued;          /* SQEs queued, not yet submitted */
 	bool io_error_logged;
 };
 

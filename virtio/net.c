@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <linux/virtio_ids.h>
 #include <stdlib.h>
@@ -99,7 +100,8 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 	size_t need = net_rx_need(n->features, n->opts.mtu);
 	bool any = false;
 
-	if (p->fd < 0 || !vq->enabled || p->idx >= n->ctrl.pairs) {
+	if (p->fd < 0 || !virtio_pci_queue_live(&n->vp, 2 * p->idx) ||
+	    p->idx >= n->ctrl.pairs) {
 		net_set_polling(p, false);
 		return false;
 	}
@@ -223,98 +225,101 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 	return any;
 }
 
-static void net_rx(struct net_dev *n, struct net_pair *p, bool from_kick)
-{
-	bool any, down = false;
-	const char *bad = NULL;
+struct net_rx_ctx {
+	struct net_dev *n;
+	struct net_pair *p;
+	bool from_kick;
+};
 
-	pthread_mutex_lock(&n->vp.lock);
+/* Under the transport lock (virtio_pci_locked()). */
+static void net_rx_cb(void *ctx)
+{
+	struct net_rx_ctx *x = ctx;
+	struct net_dev *n = x->n;
+	struct net_pair *p = x->p;
+	const char *bad = NULL;
+	bool down = false;
+
 	pthread_mutex_lock(&n->lock);
-	if (from_kick && p->idx < n->ctrl.pairs)
+	if (x->from_kick && p->idx < n->ctrl.pairs)
 		net_set_polling(p, true);
-	any = net_rx_locked(n, p, &down, &bad);
+	net_rx_locked(n, p, &down, &bad);
 	pthread_mutex_unlock(&n->lock);
-	pthread_mutex_unlock(&n->vp.lock);
 	if (bad)
-		virtio_pci_set_needs_reset(&n->vp, bad);
-	if (any)
-		virtio_pci_notify_queue(&n->vp, 2 * p->idx);
+		virtio_pci_set_needs_reset_locked(&n->vp, bad);
 	if (down)
-		virtio_pci_notify_config(&n->vp);
+		virtio_pci_notify_config_locked(&n->vp);
 }
 
+static void net_rx(struct net_dev *n, struct net_pair *p, bool from_kick)
+{
+	struct net_rx_ctx x = { n, p, from_kick };
+
+	virtio_pci_locked(&n->vp, net_rx_cb, &x);
+}
+
+/* The tap is readable, or failed: watched for input only while the
+ * guest has receive buffers, but an error (the tap deleted) is reported
+ * either way and must take the link down even with no buffers. */
 void net_rx_ready(void *ctx)
 {
 	struct net_pair *p = ctx;
+	struct net_dev *n = p->n;
+	bool down = false, polling;
 
-	net_rx(p->n, p, false);
+	pthread_mutex_lock(&n->lock);
+	polling = p->polling;
+	if (!polling && p->fd >= 0) {
+		struct pollfd pf = { .fd = p->fd };
+
+		if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLERR | POLLHUP))) {
+			net_link_down(n, p, EBADFD);
+			down = true;
+		}
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (down)
+		virtio_pci_notify_config(&n->vp);
+	else if (polling)
+		net_rx(n, p, false);
 }
 
-static void net_tx(struct net_dev *n, struct net_pair *p)
+/* One TX chain: the checked header and the frame go to the tap in one
+ * writev. Under the transport lock (virtio_pci_serve()). */
+static int net_tx_chain(void *dev, unsigned int q, struct virtq *vq,
+			struct virtq_chain *c, const char **why)
 {
-	unsigned int q = 2 * p->idx + 1;
-	struct virtq *vq = &n->vp.queues[q].vq;
-	struct virtq_chain *c = &n->txc;
-	bool any = false, bad = false;
-	int r;
+	struct net_dev *n = dev;
+	struct net_pair *p = &n->pairs[q / 2];
+	enum net_tx_verdict v;
+	unsigned int niov;
+	ssize_t w;
 
-	pthread_mutex_lock(&n->vp.lock);
 	pthread_mutex_lock(&n->lock);
-	/* No kicks while we drain; re-armed (avail_event with EVENT_IDX)
-	 * and looked at again below. */
-	virtq_disable_kicks(vq);
-again:
-	while ((r = virtq_pop(vq, c)) == 1) {
-		enum net_tx_verdict v = net_tx_check(c, n->features);
-		struct iovec *iov = c->iov;
-		unsigned int niov = c->n_out;
-		struct iovec first;
-		ssize_t w;
-
-		any = true;
-		if (v != NET_TX_OK) {
-			net_log_once(n, v, net_tx_verdict_str(v));
-			n->tx_dropped++;
-			virtq_push(vq, c->head, 0);
-			continue;
-		}
-		if (!n->opts.vnet_hdr) {
-			/* Cut the header off: the tap wants the bare frame. */
-			size_t skip = NET_HDR_LEN;
-
-			while (niov && skip >= iov->iov_len) {
-				skip -= iov->iov_len;
-				iov++;
-				niov--;
-			}
-			if (niov) {
-				first = (struct iovec){ (uint8_t *)iov->iov_base + skip,
-							iov->iov_len - skip };
-				iov[0] = first;
-			}
-		}
-		w = p->fd >= 0 && niov ? writev(p->fd, iov, niov) : 0;
-		if (w < 0) {
-			/* A full tap queue or a downed interface drops the
-			 * frame, as a real NIC's wire would. */
-			if (errno != EAGAIN && errno != ENOBUFS && errno != EIO)
-				net_log_once(n, 16, strerror(errno));
-			n->tx_dropped++;
-		} else {
-			n->tx_frames++;
-		}
+	v = net_tx_check_hdr(c, n->features, &n->tx_hdr);
+	if (v != NET_TX_OK) {
+		net_log_once(n, v, net_tx_verdict_str(v));
+		n->tx_dropped++;
 		virtq_push(vq, c->head, 0);
+		pthread_mutex_unlock(&n->lock);
+		return 0;
 	}
-	if (r == 0 && vq->enabled && virtq_enable_kicks(vq))
-		goto again;
-	if (r < 0)
-		bad = true;
+	/* The checked copy of the header, then the frame straight from
+	 * guest memory (no header without vnet_hdr). */
+	niov = net_tx_iov(c, &n->tx_hdr, n->opts.vnet_hdr, n->tx_iov);
+	w = p->fd >= 0 && niov ? writev(p->fd, n->tx_iov, niov) : 0;
+	if (w < 0) {
+		/* A full tap queue or a downed interface drops the frame, as
+		 * a real NIC's wire would. */
+		if (errno != EAGAIN && errno != ENOBUFS && errno != EIO)
+			net_log_once(n, 16, strerror(errno));
+		n->tx_dropped++;
+	} else {
+		n->tx_frames++;
+	}
+	virtq_push(vq, c->head, 0);
 	pthread_mutex_unlock(&n->lock);
-	pthread_mutex_unlock(&n->vp.lock);
-	if (bad)
-		virtio_pci_set_needs_reset(&n->vp, "malformed TX descriptor chain");
-	if (any)
-		virtio_pci_notify_queue(&n->vp, q);
+	return 0;
 }
 
 /* Attach the first @pairs tap queues and detach the rest. Locked. */
@@ -323,67 +328,57 @@ static void net_apply_pairs(struct net_dev *n)
 	for (unsigned int i = 0; n->opts.n_fds > 1 && i < n->n_pairs; i++) {
 		struct net_pair *p = &n->pairs[i];
 
-		if (p->fd >= 0 && tap_set_queue(p->fd, i < n->ctrl.pairs) < 0 &&
-		    i < n->ctrl.pairs)
-			pr_warn("virtio-net: cannot attach tap queue %u", i);
+		bool detach = i >= n->ctrl.pairs;
+
+		/* The kernel refuses to attach an attached queue (or detach a
+		 * detached one): only changes go to the tap. */
+		if (p->fd >= 0 && detach != p->detached) {
+			if (tap_set_queue(p->fd, !detach) == 0)
+				p->detached = detach;
+			else if (!detach)
+				pr_warn("virtio-net: cannot attach tap queue %u", i);
+		}
 		net_set_polling(p, i < n->ctrl.pairs &&
 				n->vp.queues[2 * i].vq.enabled);
 	}
 }
 
-static void net_ctrl(struct net_dev *n)
+/* One control command. Under the transport lock (virtio_pci_serve()). */
+static int net_ctrl_chain(void *dev, unsigned int q, struct virtq *vq,
+			  struct virtq_chain *c, const char **bad)
 {
-	unsigned int q = net_ctrl_queue(n);
-	struct virtq *vq = &n->vp.queues[q].vq;
-	struct virtq_chain *c = &n->txc;
-	bool any = false;
-	const char *bad = NULL;
-	int r;
+	struct net_dev *n = dev;
+	uint8_t *data = n->ctrl_data;
+	struct iovec *last;
+	uint8_t hdr[2], st = VIRTIO_NET_ERR;
+	const char *why = "control command shorter than its header";
 
-	pthread_mutex_lock(&n->vp.lock);
-	pthread_mutex_lock(&n->lock);
-again:
-	while ((r = virtq_pop(vq, c)) == 1) {
-		uint8_t *data = n->ctrl_data;
-		struct iovec *last = &c->iov[c->n_out + c->n_in - 1];
-		uint8_t hdr[2], st = VIRTIO_NET_ERR;
-		const char *why = "control command shorter than its header";
-
-		if (!c->n_in) {
-			bad = "control command without a writable ack byte";
-			break;
-		}
-		if (virtq_iov_to_buf(c->iov, c->n_out, 0, hdr, 2) == 2) {
-			size_t len = c->out_len - 2;
-
-			why = "control command data too long";
-			if (len <= sizeof(n->ctrl_data)) {
-				virtq_iov_to_buf(c->iov, c->n_out, 2, data, len);
-				st = net_ctrl_run(&n->ctrl, hdr[0], hdr[1], data,
-						  len, &why);
-			}
-		}
-		if (st != VIRTIO_NET_OK)
-			pr_warn("virtio-net: control class %u command %u refused: %s",
-				hdr[0], hdr[1], why);
-		if (n->ctrl.pairs_changed) {
-			n->ctrl.pairs_changed = false;
-			net_apply_pairs(n);
-		}
-		((uint8_t *)last->iov_base)[last->iov_len - 1] = st;
-		virtq_push(vq, c->head, 1);
-		any = true;
+	if (!c->n_in) {
+		*bad = "control command without a writable ack byte";
+		return -EINVAL;
 	}
-	if (r == 0 && !bad && vq->enabled && virtq_enable_kicks(vq))
-		goto again;
-	if (r < 0)
-		bad = "malformed control descriptor chain";
+	last = &c->iov[c->n_out + c->n_in - 1];
+	pthread_mutex_lock(&n->lock);
+	if (virtq_iov_to_buf(c->iov, c->n_out, 0, hdr, 2) == 2) {
+		size_t len = c->out_len - 2;
+
+		why = "control command data too long";
+		if (len <= sizeof(n->ctrl_data)) {
+			virtq_iov_to_buf(c->iov, c->n_out, 2, data, len);
+			st = net_ctrl_run(&n->ctrl, hdr[0], hdr[1], data, len, &why);
+		}
+	}
+	if (st != VIRTIO_NET_OK)
+		pr_warn_rl(&n->vp.log_rl, "virtio-net: control class %u command %u refused: %s",
+			   hdr[0], hdr[1], why);
+	if (n->ctrl.pairs_changed) {
+		n->ctrl.pairs_changed = false;
+		net_apply_pairs(n);
+	}
+	((uint8_t *)last->iov_base)[last->iov_len - 1] = st;
+	virtq_push(vq, c->head, 1);
 	pthread_mutex_unlock(&n->lock);
-	pthread_mutex_unlock(&n->vp.lock);
-	if (bad)
-		virtio_pci_set_needs_reset(&n->vp, bad);
-	if (any)
-		virtio_pci_notify_queue(&n->vp, q);
+	return 0;
 }
 
 static void net_queue_notify(void *dev, unsigned int q)
@@ -391,9 +386,9 @@ static void net_queue_notify(void *dev, unsigned int q)
 	struct net_dev *n = dev;
 
 	if (q == net_ctrl_queue(n))
-		net_ctrl(n);
+		virtio_pci_serve(&n->vp, q, &n->txc, net_ctrl_chain, n);
 	else if (q < net_ctrl_queue(n) && (q & 1))
-		net_tx(n, &n->pairs[q / 2]);
+		virtio_pci_serve(&n->vp, q, &n->txc, net_tx_chain, n);
 	else if (q < net_ctrl_queue(n))
 		net_rx(n, &n->pairs[q / 2], true);
 }
@@ -410,12 +405,12 @@ static void net_activate(void *dev)
 	off = net_tap_offloads(n->features);
 	for (unsigned int i = 0; n->opts.vnet_hdr && i < n->n_pairs; i++)
 		if (n->pairs[i].fd >= 0 && tap_set_offload(n->pairs[i].fd, off) < 0)
-			pr_warn("virtio-net: the tap refused offloads %#x", off);
+			pr_warn_rl(&n->vp.log_rl, "virtio-net: the tap refused offloads %#x", off);
 	net_apply_pairs(n);
 	pthread_mutex_unlock(&n->lock);
 }
 
-static void net_reset(void *dev)
+static int net_reset(void *dev)
 {
 	struct net_dev *n = dev;
 
@@ -429,6 +424,7 @@ static void net_reset(void *dev)
 			tap_set_offload(n->pairs[i].fd, 0);
 	}
 	pthread_mutex_unlock(&n->lock);
+	return 0;
 }
 
 int net_init(struct net_dev *n, const struct guestmem *gm,

@@ -36,6 +36,7 @@ struct net_pair {
 	int fd;
 	int watch;                    /* the I/O thread's handle for fd */
 	bool polling;                 /* the tap is being watched */
+	bool detached;                /* the tap queue is detached (MQ) */
 	/* RX gather area: chains taken for one frame. */
 	struct virtq_chain chain;
 	struct iovec iov[VIRTQ_MAX_SIZE + 1];   /* + the overflow byte */
@@ -56,6 +57,8 @@ struct net_dev {
 	uint16_t status;              /* VIRTIO_NET_S_LINK_UP */
 	uint64_t features;            /* negotiated, at DRIVER_OK */
 	struct virtq_chain txc;
+	struct virtio_net_hdr_v1 tx_hdr;          /* the checked TX header */
+	struct iovec tx_iov[VIRTQ_MAX_SIZE + 1];  /* what goes to the tap */
 	/* A control command's data, copied out of guest memory (per device:
 	 * each device's control queue runs in its own I/O thread). */
 	uint8_t ctrl_data[NET_CTRL_MAX_DATA];

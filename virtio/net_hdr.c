@@ -13,6 +13,38 @@ enum net_tx_verdict net_tx_check(const struct virtq_chain *c,
 				 uint64_t features)
 {
 	struct virtio_net_hdr_v1 h;
+
+	return net_tx_check_hdr(c, features, &h);
+}
+
+unsigned int net_tx_iov(const struct virtq_chain *c,
+			const struct virtio_net_hdr_v1 *hdr, bool vnet_hdr,
+			struct iovec *out)
+{
+	size_t skip = NET_HDR_LEN;
+	unsigned int n = 0;
+
+	if (vnet_hdr)
+		out[n++] = (struct iovec){ (void *)hdr, NET_HDR_LEN };
+	for (unsigned int i = 0; i < c->n_out; i++) {
+		const struct iovec *v = &c->iov[i];
+
+		if (skip >= v->iov_len) {
+			skip -= v->iov_len;
+			continue;
+		}
+		out[n++] = (struct iovec){ (uint8_t *)v->iov_base + skip,
+					   v->iov_len - skip };
+		skip = 0;
+	}
+	return n;
+}
+
+enum net_tx_verdict net_tx_check_hdr(const struct virtq_chain *c,
+				     uint64_t features,
+				     struct virtio_net_hdr_v1 *hdr)
+{
+	struct virtio_net_hdr_v1 h;
 	unsigned int gso;
 	uint64_t frame;
 
@@ -22,7 +54,9 @@ enum net_tx_verdict net_tx_check(const struct virtq_chain *c,
 		return NET_TX_SHORT;
 	if (c->out_len - NET_HDR_LEN > NET_MAX_FRAME)
 		return NET_TX_TOO_BIG;
+	/* One copy, checked and then sent (no double fetch). */
 	virtq_iov_to_buf(c->iov, c->n_out, 0, &h, sizeof(h));
+	*hdr = h;
 	frame = c->out_len - NET_HDR_LEN;
 	/* Partial checksums only with CSUM, segmentation only with the
 	 * matching HOST_* offload: the tap would do what it was told. The

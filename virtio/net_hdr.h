@@ -31,6 +31,17 @@ enum net_tx_verdict {
 /* Check a TX chain and its header against the negotiated @features. */
 enum net_tx_verdict net_tx_check(const struct virtq_chain *c,
 				 uint64_t features);
+/* The same, keeping the header it checked in @hdr: that copy, not the
+ * guest's buffer (another vCPU may rewrite it), is what is sent. */
+enum net_tx_verdict net_tx_check_hdr(const struct virtq_chain *c,
+				     uint64_t features,
+				     struct virtio_net_hdr_v1 *hdr);
+/* The iovecs to hand the tap for a checked chain: @hdr (when the tap
+ * takes a vnet header), then the frame from the chain past the guest's
+ * header. @out has room for c->n_out + 1 entries; returns how many. */
+unsigned int net_tx_iov(const struct virtq_chain *c,
+			const struct virtio_net_hdr_v1 *hdr, bool vnet_hdr,
+			struct iovec *out);
 const char *net_tx_verdict_str(enum net_tx_verdict v);
 
 /* TUN_F_* flags for TUNSETOFFLOAD: what the tap may give the guest. */

@@ -47,7 +47,16 @@ static void vk_intx(void *ctx, int level)
 {
 	struct virtio_kvm *vk = ctx;
 
-	kvm_irq_line(vk->kvm, vk->intx_irq, level);
+	if (vk->intx_gsi >= 0 &&
+	    kvm_irq_router_set_line(vk->kvm, vk->router, vk->intx_gsi,
+				    vk->intx_source, level) < 0)
+		pr_warn("virtio: cannot set INTx line %d", vk->intx_gsi);
+}
+
+void virtio_kvm_set_intx(struct virtio_kvm *vk, int gsi, unsigned int source)
+{
+	vk->intx_gsi = gsi;
+	vk->intx_source = source;
 }
 
 static void vk_notify_moved(void *ctx, unsigned int q, uint64_t addr)
@@ -69,14 +78,14 @@ static void vk_notify_moved(void *ctx, unsigned int q, uint64_t addr)
 
 int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
 		    struct kvm_irq_router *router, bool ioeventfd, bool irqfd,
-		    int intx_irq, struct virtio_pci_backend *be)
+		    struct virtio_pci_backend *be)
 {
 	memset(vk, 0, sizeof(*vk));
 	vk->kvm = kvm;
 	vk->router = router;
 	vk->use_ioeventfd = ioeventfd;
 	vk->use_irqfd = irqfd;
-	vk->intx_irq = intx_irq;
+	vk->intx_gsi = -1;
 	vk->any_length = kvm_check_extension(kvm, KVM_CAP_IOEVENTFD_ANY_LENGTH);
 	vk->epfd = vk->stopfd = vk->timerfd = -1;
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_VECTORS; i++)
@@ -154,20 +163,18 @@ int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
 
 int virtio_kvm_watch_enable(struct virtio_kvm *vk, int idx, bool on)
 {
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+				  .data.u32 = EV_EXTRA + idx };
+
 	if (idx < 0 || (unsigned int)idx >= vk->n_watch)
 		return -EINVAL;
 	if (vk->watch[idx].on == on)
 		return 0;
-	/* Removed, not just masked: EPOLLERR/EPOLLHUP (a tap that went away)
-	 * would be reported even with no events asked for. */
-	if (on) {
-		int r = vk_watch(vk, vk->watch[idx].fd, EV_EXTRA + idx);
-
-		if (r < 0)
-			return r;
-	} else if (epoll_ctl(vk->epfd, EPOLL_CTL_DEL, vk->watch[idx].fd, NULL) < 0) {
+	/* Masked, not removed: EPOLLERR and EPOLLHUP are still reported (a
+	 * tap deleted while the guest has no receive buffers), and the
+	 * callback must handle them. */
+	if (epoll_ctl(vk->epfd, EPOLL_CTL_MOD, vk->watch[idx].fd, &ev) < 0)
 		return -errno;
-	}
 	vk->watch[idx].on = on;
 	return 0;
 }

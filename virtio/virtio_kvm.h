@@ -24,7 +24,8 @@ struct virtio_kvm {
 	struct virtio_pci *vp;
 	bool use_ioeventfd, use_irqfd;
 	bool any_length;                /* KVM_CAP_IOEVENTFD_ANY_LENGTH */
-	int intx_irq;
+	int intx_gsi;                   /* -1 until the device has a slot */
+	unsigned int intx_source;
 	int gsi[VIRTIO_PCI_MAX_VECTORS];
 	int irqfd[VIRTIO_PCI_MAX_VECTORS];
 	int kickfd[VIRTIO_PCI_MAX_QUEUES];
@@ -49,15 +50,19 @@ struct virtio_kvm {
 /* Fill @be so that @vp's transport talks to KVM through @vk. */
 int virtio_kvm_init(struct virtio_kvm *vk, struct kvm *kvm,
 		    struct kvm_irq_router *router, bool ioeventfd, bool irqfd,
-		    int intx_irq, struct virtio_pci_backend *be);
+		    struct virtio_pci_backend *be);
+/* INTx of the device goes to IO-APIC input @gsi, shared with others:
+ * @source (its PCI slot) tells the sharers apart. */
+void virtio_kvm_set_intx(struct virtio_kvm *vk, int gsi, unsigned int source);
 /* After virtio_pci_init(): allocate routes and eventfds for @vp. */
 int virtio_kvm_attach(struct virtio_kvm *vk, struct virtio_pci *vp);
 /* Also wait on @fd in the I/O thread and call @cb when it is readable;
  * returns the watch's index (>= 0) or -errno. */
 int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
 			void *ctx);
-/* Stop or resume waiting on watch @idx (e.g. a tap while the guest has no
- * receive buffers: the fd stays readable and would spin the thread). */
+/* Stop or resume waiting for input on watch @idx (e.g. a tap while the
+ * guest has no receive buffers: the fd stays readable and would spin the
+ * thread). Errors and hang-ups are still reported to its callback. */
 int virtio_kvm_watch_enable(struct virtio_kvm *vk, int idx, bool on);
 /* Run @tick every @secs seconds in the I/O thread (0: stop). */
 int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs);

@@ -43,13 +43,35 @@ static uint64_t msix_addr(const struct virtio_pci *vp, unsigned int vec)
 	return (uint64_t)vp->msix[vec].addr_hi << 32 | vp->msix[vec].addr_lo;
 }
 
+/* An INTx interrupt is pending: an ISR bit is set and MSI-X is off. */
+static bool vp_intx_pending(const struct virtio_pci *vp)
+{
+	return vp->isr && !virtio_pci_msix_enabled(vp);
+}
+
+/*
+ * INTx follows the ISR: asserted while an interrupt is pending and the
+ * command register's Interrupt Disable is clear (PCI 3.0, 6.2.2). Locked.
+ */
+static void vp_update_intx_locked(struct virtio_pci *vp)
+{
+	bool level = vp_intx_pending(vp) &&
+		     !(pci_cfg_get16(&vp->pci, PCI_COMMAND) &
+		       PCI_COMMAND_INTX_DISABLE);
+
+	if (level == vp->intx_level)
+		return;
+	vp->intx_level = level;
+	if (vp->be.intx)
+		vp->be.intx(vp->be.ctx, level);
+}
+
 /* Raise @vec (MSI-X) or the INTx line with ISR bit @isr_bit. Locked. */
 static void vp_interrupt(struct virtio_pci *vp, uint16_t vec, uint8_t isr_bit)
 {
 	if (!virtio_pci_msix_enabled(vp)) {
 		vp->isr |= isr_bit;
-		if (vp->be.intx)
-			vp->be.intx(vp->be.ctx, 1);
+		vp_update_intx_locked(vp);
 		return;
 	}
 	if (vec == VIRTIO_MSI_NO_VECTOR || vec >= vp->nvectors)
@@ -85,12 +107,91 @@ static void msix_update(struct virtio_pci *vp, unsigned int vec)
 				   msix_masked(vp, vec) || !virtio_pci_msix_enabled(vp));
 }
 
+static void vp_needs_reset_locked(struct virtio_pci *vp, const char *why);
+
+/* A queue the device may serve now. Locked. */
+static bool vp_queue_live(const struct virtio_pci *vp, unsigned int q)
+{
+	return q < vp->ops->num_queues && vp->queues[q].vq.enabled &&
+	       (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET) && !vp->reset_pending &&
+	       (pci_cfg_get16(&vp->pci, PCI_COMMAND) & PCI_COMMAND_MASTER);
+}
+
+bool virtio_pci_queue_live(const struct virtio_pci *vp, unsigned int q)
+{
+	return vp_queue_live(vp, q);
+}
+
+/* Queue @q's interrupt, if it may be raised and the driver wants it.
+ * The ring is read only while the queue is enabled (a reset may have
+ * taken it away). Locked. */
+static void vp_notify_queue_locked(struct virtio_pci *vp, unsigned int q)
+{
+	if (q < vp->ops->num_queues && vp->queues[q].vq.enabled &&
+	    (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vp->reset_pending &&
+	    virtq_should_notify(&vp->queues[q].vq))
+		vp_interrupt(vp, vp->queues[q].msix_vector, 1);
+}
+
 void virtio_pci_notify_queue(struct virtio_pci *vp, unsigned int q)
 {
 	pthread_mutex_lock(&vp->lock);
-	if (q < vp->ops->num_queues && (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    virtq_should_notify(&vp->queues[q].vq))
-		vp_interrupt(vp, vp->queues[q].msix_vector, 1);
+	vp_notify_queue_locked(vp, q);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static void vp_snapshot_used(struct virtio_pci *vp)
+{
+	for (unsigned int q = 0; q < vp->ops->num_queues; q++)
+		vp->used_snap[q] = vp->queues[q].vq.used_idx;
+}
+
+/* Interrupts for the queues answered since vp_snapshot_used(). */
+static void vp_notify_answered(struct virtio_pci *vp)
+{
+	for (unsigned int q = 0; q < vp->ops->num_queues; q++)
+		if (vp->queues[q].vq.used_idx != vp->used_snap[q])
+			vp_notify_queue_locked(vp, q);
+}
+
+bool virtio_pci_serve(struct virtio_pci *vp, unsigned int q,
+		      struct virtq_chain *c, virtio_chain_fn fn, void *dev)
+{
+	const char *why = NULL;
+	struct virtq *vq;
+	bool live;
+	int r = 0;
+
+	pthread_mutex_lock(&vp->lock);
+	live = vp_queue_live(vp, q);
+	if (!live)
+		goto out;
+	vp_snapshot_used(vp);
+	vq = &vp->queues[q].vq;
+	virtq_disable_kicks(vq);
+again:
+	while ((r = virtq_pop(vq, c)) == 1) {
+		r = fn(dev, q, vq, c, &why);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && vp_queue_live(vp, q) && virtq_enable_kicks(vq))
+		goto again;
+	if (r < 0)
+		vp_needs_reset_locked(vp, why ? why : "malformed descriptor chain");
+	vp_notify_answered(vp);
+out:
+	pthread_mutex_unlock(&vp->lock);
+	return live;
+}
+
+void virtio_pci_locked(struct virtio_pci *vp, void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&vp->lock);
+	vp_snapshot_used(vp);
+	fn(ctx);
+	vp_notify_answered(vp);
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -118,6 +219,16 @@ static void vp_needs_reset_locked(struct virtio_pci *vp, const char *why)
 	vp_config_irq_locked(vp);
 }
 
+void virtio_pci_set_needs_reset_locked(struct virtio_pci *vp, const char *why)
+{
+	vp_needs_reset_locked(vp, why);
+}
+
+void virtio_pci_notify_config_locked(struct virtio_pci *vp)
+{
+	vp_config_irq_locked(vp);
+}
+
 void virtio_pci_set_needs_reset(struct virtio_pci *vp, const char *why)
 {
 	pthread_mutex_lock(&vp->lock);
@@ -125,31 +236,29 @@ void virtio_pci_set_needs_reset(struct virtio_pci *vp, const char *why)
 	pthread_mutex_unlock(&vp->lock);
 }
 
+/*
+ * A kick goes to the device, which serves the queue through
+ * virtio_pci_serve(): whether the queue is live is decided there, under
+ * the lock, for every chain (a check here would be stale by the time the
+ * device looked: the reset-versus-kick crash). No bus mastering, no DMA:
+ * a kick then does nothing.
+ */
 void virtio_pci_kick(struct virtio_pci *vp, unsigned int q)
 {
-	bool live;
-
-	pthread_mutex_lock(&vp->lock);
-	/* No bus mastering, no DMA: a kick then does nothing. */
-	live = q < vp->ops->num_queues && vp->queues[q].vq.enabled &&
-	       (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
-	       (pci_cfg_get16(&vp->pci, PCI_COMMAND) & PCI_COMMAND_MASTER);
-	pthread_mutex_unlock(&vp->lock);
-	if (live && vp->ops->queue_notify)
+	if (q < vp->ops->num_queues && vp->ops->queue_notify)
 		vp->ops->queue_notify(vp->dev, q);
 }
 
 static void vp_reset_locked(struct virtio_pci *vp)
 {
+	vp->reset_pending = false;
 	vp->status = 0;
 	vp->driver_features = 0;
 	vp->dfselect = vp->gfselect = 0;
 	vp->queue_select = 0;
 	vp->msix_config = VIRTIO_MSI_NO_VECTOR;
 	vp->isr = 0;
-	if (vp->be.intx)
-		vp->be.intx(vp->be.ctx, 0);
+	vp_update_intx_locked(vp);
 	for (unsigned int i = 0; i < vp->ops->num_queues; i++) {
 		struct virtio_pci_queue *q = &vp->queues[i];
 
@@ -157,8 +266,28 @@ static void vp_reset_locked(struct virtio_pci *vp)
 		q->size = vp->ops->max_queue_size;
 		q->msix_vector = VIRTIO_MSI_NO_VECTOR;
 	}
-	if (vp->ops->reset)
-		vp->ops->reset(vp->dev);
+}
+
+/*
+ * The driver wrote 0 to device_status. The device drops its queue state;
+ * if host I/O is still in flight for it, the reset completes when that
+ * I/O is over (virtio_pci_reset_done_locked): until then the status reads
+ * as before, no queue is served and nothing is answered, so once the
+ * driver reads 0 nothing will touch the memory it had posted.
+ */
+static void vp_reset_request_locked(struct virtio_pci *vp)
+{
+	if (vp->reset_pending)
+		return;
+	vp->reset_pending = true;
+	if (!vp->ops->reset || vp->ops->reset(vp->dev) != -EBUSY)
+		vp_reset_locked(vp);
+}
+
+void virtio_pci_reset_done_locked(struct virtio_pci *vp)
+{
+	if (vp->reset_pending)
+		vp_reset_locked(vp);
 }
 
 static struct virtio_pci_queue *vp_selected(struct virtio_pci *vp)
@@ -219,9 +348,11 @@ static void status_write(struct virtio_pci *vp, uint8_t v, bool *activate)
 	uint8_t old = vp->status;
 
 	if (v == 0) {
-		vp_reset_locked(vp);
+		vp_reset_request_locked(vp);
 		return;
 	}
+	if (vp->reset_pending)
+		return;   /* the driver must wait for 0 first */
 	/* Bits are only ever added; NEEDS_RESET is the device's to set. */
 	v = (v | old) & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	v |= old & VIRTIO_CONFIG_S_NEEDS_RESET;
@@ -230,7 +361,7 @@ static void status_write(struct virtio_pci *vp, uint8_t v, bool *activate)
 		uint64_t extra = vp->driver_features & ~vp->device_features;
 
 		if (extra || !virtio_pci_feature(vp, VIRTIO_F_VERSION_1)) {
-			pr_warn("%s: driver features %#llx refused (%s)",
+			pr_warn_rl(&vp->log_rl, "%s: driver features %#llx refused (%s)",
 				vp->pci.name,
 				(unsigned long long)vp->driver_features,
 				extra ? "not offered" : "no VERSION_1");
@@ -255,7 +386,7 @@ static void queue_enable(struct virtio_pci *vp, struct virtio_pci_queue *q)
 		return;
 	/* Enabling before the ring addresses were written is refused. */
 	if (!q->vq.desc_gpa || !q->vq.avail_gpa || !q->vq.used_gpa) {
-		pr_warn("%s: queue %u enabled before its addresses were set: ignored",
+		pr_warn_rl(&vp->log_rl, "%s: queue %u enabled before its addresses were set: ignored",
 			vp->pci.name, vp->queue_select);
 		return;
 	}
@@ -300,7 +431,7 @@ static void common_write(struct virtio_pci *vp, unsigned int off,
 		if (!q_writable)
 			return;
 		if (v == 0 || (v & (v - 1)) || v > vp->ops->max_queue_size) {
-			pr_warn("%s: queue %u size %u refused (max %u)", vp->pci.name,
+			pr_warn_rl(&vp->log_rl, "%s: queue %u size %u refused (max %u)", vp->pci.name,
 				vp->queue_select, v, vp->ops->max_queue_size);
 			return;
 		}
@@ -388,8 +519,7 @@ static void bar_read(void *opaque, uint64_t off, uint8_t *data,
 		if (off == VPCI_ISR_OFF) {
 			data[0] = vp->isr;
 			vp->isr = 0;
-			if (vp->be.intx)
-				vp->be.intx(vp->be.ctx, 0);
+			vp_update_intx_locked(vp);
 		}
 	} else if (off >= VPCI_DEVICE_OFF &&
 		   off < VPCI_DEVICE_OFF + vp->ops->config_len) {
@@ -435,6 +565,11 @@ static void bar_write(void *opaque, uint64_t off, const uint8_t *data,
 	/* Device callbacks run unlocked: they take their own locks. */
 	if (activate && vp->ops->activate)
 		vp->ops->activate(vp->dev);
+	/* A driver may post buffers and kick before DRIVER_OK (Linux's
+	 * balloon does, with its first stats buffer); the device could not
+	 * look then, so it looks now. */
+	for (unsigned int q = 0; activate && q < vp->ops->num_queues; q++)
+		virtio_pci_kick(vp, q);
 	if (kick >= 0)
 		virtio_pci_kick(vp, kick);
 }
@@ -461,11 +596,32 @@ static bool cfg_window(struct virtio_pci *vp, unsigned int off,
 	       !(*bar_off % *width) && *bar_off <= VPCI_BAR_SIZE - *width;
 }
 
+static bool cfg_touches(unsigned int off, unsigned int len, unsigned int reg,
+			unsigned int reg_len)
+{
+	return off < reg + reg_len && reg < off + len;
+}
+
+/* Called with the PCI bus locked, so config bytes change only under it. */
 static void vp_cfg_reading(struct pci_device *d, unsigned int off,
 			   unsigned int len)
 {
 	struct virtio_pci *vp = d->priv;
 	uint32_t bar_off, width;
+
+	/* Interrupt Status shows a pending INTx even while it is disabled
+	 * (PCI 3.0, 6.2.3). */
+	if (cfg_touches(off, len, PCI_STATUS, 1)) {
+		bool pending;
+
+		pthread_mutex_lock(&vp->lock);
+		pending = vp_intx_pending(vp);
+		pthread_mutex_unlock(&vp->lock);
+		if (pending)
+			d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+		else
+			d->cfg[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
+	}
 
 	if (cfg_window(vp, off, len, &bar_off, &width)) {
 		memset(d->cfg + vp->cfg_cap + 16, 0, 4);
@@ -473,22 +629,26 @@ static void vp_cfg_reading(struct pci_device *d, unsigned int off,
 	}
 }
 
-/* Config-space writes: MSI-X enable and function mask live there. */
+/* Config-space writes: MSI-X enable and function mask live there, and
+ * the command register's Interrupt Disable gates INTx. */
 static void vp_cfg_written(struct pci_device *d, unsigned int off,
 			   unsigned int len)
 {
 	struct virtio_pci *vp = d->priv;
 	uint32_t bar_off, width;
+	bool msix = cfg_touches(off, len, vp->msix_cap + PCI_MSIX_FLAGS, 2);
 
 	if (cfg_window(vp, off, len, &bar_off, &width))
 		bar_write(vp, bar_off, d->cfg + vp->cfg_cap + 16, width);
-	if (off + len <= (unsigned int)vp->msix_cap + PCI_MSIX_FLAGS ||
-	    off >= (unsigned int)vp->msix_cap + PCI_MSIX_FLAGS + 2)
+	if (!msix && !cfg_touches(off, len, PCI_COMMAND, 2))
 		return;
 	pthread_mutex_lock(&vp->lock);
-	for (unsigned int v = 0; v < vp->nvectors; v++)
-		msix_update(vp, v);
-	msix_flush_pending(vp);
+	if (msix) {
+		for (unsigned int v = 0; v < vp->nvectors; v++)
+			msix_update(vp, v);
+		msix_flush_pending(vp);
+	}
+	vp_update_intx_locked(vp);
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -536,6 +696,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 		return -EINVAL;
 	memset(vp, 0, sizeof(*vp));
 	pthread_mutex_init(&vp->lock, NULL);
+	ratelimit_init(&vp->log_rl);
 	vp->ops = ops;
 	vp->dev = dev;
 	vp->gm = gm;

@@ -10,6 +10,7 @@
 #include <linux/virtio_pci.h>
 
 #include "devices/pci.h"
+#include "util/ratelimit.h"
 #include "virtio/virtqueue.h"
 
 /*
@@ -52,8 +53,15 @@ struct virtio_dev_ops {
 	void (*queue_notify)(void *dev, unsigned int q);
 	/* DRIVER_OK reached: the queues are live. */
 	void (*activate)(void *dev);
-	/* The driver reset the device: drop all queue state. */
-	void (*reset)(void *dev);
+	/*
+	 * The driver reset the device: drop all queue state. Called with
+	 * the transport locked. 0: done. -EBUSY: requests are still in
+	 * flight in the host (their data may yet land in guest memory); the
+	 * device calls virtio_pci_reset_done_locked() when the last one is
+	 * over, and until then the driver reads the old status (a reset
+	 * reads back as done only once nothing touches guest memory).
+	 */
+	int (*reset)(void *dev);
 };
 
 /* How the transport signals the outside world. */
@@ -96,6 +104,7 @@ struct virtio_pci {
 	uint8_t status;
 	uint8_t config_generation;
 	uint8_t isr;
+	bool intx_level;              /* what the backend was last told */
 	uint16_t msix_config;
 	uint16_t queue_select;
 	unsigned int nvectors;
@@ -105,14 +114,51 @@ struct virtio_pci {
 	int msix_cap;                 /* config-space offset of MSI-X cap */
 	int cfg_cap;                  /* offset of the PCI cfg access cap */
 	uint64_t bar_addr;            /* where BAR0 is mapped, 0: nowhere */
+	bool reset_pending;           /* 0 written, the device not done yet */
+	uint16_t used_snap[VIRTIO_PCI_MAX_QUEUES];
 	unsigned long mmio_kicks;     /* kicks that came as MMIO exits */
+	struct ratelimit log_rl;      /* for lines the guest can trigger */
 };
 
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 		    void *dev, const struct guestmem *gm,
 		    const struct virtio_pci_backend *be, const char *name);
 
-/* Device side: interrupt for queue @q if the driver wants one. */
+/*
+ * The device side. A device touches its queues only through these, and
+ * only while the transport says the queue is live, under the transport's
+ * lock; a reset, a status write or a BAR move on another vCPU can come at
+ * any moment and takes the same lock. Devices never take that lock
+ * themselves.
+ *
+ * virtio_pci_serve(): for a kick. Under the lock, while queue @q is live
+ * (DRIVER_OK, enabled, no NEEDS_RESET, no reset pending, bus master on),
+ * pop each chain into @c and hand it to @fn; kicks are suppressed during
+ * the drain, re-armed after it, and the ring looked at again. @fn
+ * answers (virtq_push) or keeps the chain and returns 0, or returns < 0
+ * with *@why set when the driver broke a rule: the device is then
+ * NEEDS_RESET. Interrupts go out for what was answered, if wanted.
+ * Returns whether the queue was live.
+ */
+typedef int (*virtio_chain_fn)(void *dev, unsigned int q, struct virtq *vq,
+			       struct virtq_chain *c, const char **why);
+bool virtio_pci_serve(struct virtio_pci *vp, unsigned int q,
+		      struct virtq_chain *c, virtio_chain_fn fn, void *dev);
+/*
+ * virtio_pci_locked(): for work that does not start with a kick (I/O
+ * completions, a tap becoming readable, a timer). Runs @fn under the
+ * lock; @fn may push to a queue for which virtio_pci_queue_live() says
+ * yes, and use the *_locked calls below. Interrupts then go out for
+ * every queue whose used ring moved.
+ */
+void virtio_pci_locked(struct virtio_pci *vp, void (*fn)(void *ctx), void *ctx);
+/* Inside virtio_pci_locked() or a virtio_chain_fn only. */
+bool virtio_pci_queue_live(const struct virtio_pci *vp, unsigned int q);
+void virtio_pci_set_needs_reset_locked(struct virtio_pci *vp, const char *why);
+void virtio_pci_notify_config_locked(struct virtio_pci *vp);
+void virtio_pci_reset_done_locked(struct virtio_pci *vp);
+
+/* Interrupt for queue @q if it is live and the driver wants one. */
 void virtio_pci_notify_queue(struct virtio_pci *vp, unsigned int q);
 /* Device side: the configuration changed. */
 void virtio_pci_notify_config(struct virtio_pci *vp);

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * ACPI tables, just what Linux needs to find its CPUs and interrupt
- * routing: RSDP -> XSDT -> { FADT -> DSDT, MADT }. The FADT declares a
- * hardware-reduced platform (no PM timer, no SCI, no fixed events), as
- * Firecracker and Cloud Hypervisor do, with a reset register that points
- * at the i8042's reset command so a plain `reboot` works too.
+ * ACPI tables, just what Linux needs to find its CPUs, devices and
+ * interrupt routing: RSDP -> XSDT -> { FADT -> DSDT, MADT, MCFG }, laid
+ * out one after the other in the 0xE0000-0xFFFFF window.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +11,7 @@
 #include "vmm/bootinfo.h"
 #include "vmm/aml.h"
 #include "vmm/layout.h"
+#include "devices/legacy.h"
 #include "devices/pci.h"
 
 struct acpi_header {
@@ -133,100 +132,167 @@ static void acpi_header_finish(struct acpi_header *h)
 	h->checksum = acpi_checksum(h, h->length);
 }
 
+/* Hands out table space in the ACPI window, 16-byte aligned. */
+struct acpi_alloc {
+	const struct guestmem *gm;
+	uint64_t next;
+};
+
+static void *acpi_alloc(struct acpi_alloc *al, size_t len, uint64_t *gpa)
+{
+	uint64_t at = ALIGN_UP(al->next, 16);
+
+	if (len > LAYOUT_ACPI_END - at)
+		return NULL;
+	al->next = at + len;
+	*gpa = at;
+	return guestmem_ptr(al->gm, at, len);
+}
+
+/*
+ * DSDT: the PCI root bridge, the ISA devices whose interrupts Linux must
+ * map (a hardware-reduced platform has no legacy PIC, so Linux maps an
+ * ISA IRQ only for a device described here: without COM1 the UART's
+ * interrupt never reaches the guest), and \_S5 for power-off.
+ */
+static int acpi_build_dsdt(struct acpi_alloc *al, uint64_t *gpa)
+{
+	static const uint64_t s5[] = { ACPI_SLP_TYP_S5, 0, 0, 0 };
+	struct aml sb = { 0 }, body = { 0 };
+	struct acpi_header *h;
+
+	aml_pci_root(&sb, LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE, IRQ_PCI_GSI_BASE);
+	aml_isa_device(&sb, "COM1", "PNP0501", 1, 0x3f8, 8, IRQ_COM1);
+	/* No IRQ: the RTC raises none; rtc_cmos then runs without alarms. */
+	aml_isa_device(&sb, "RTC_", "PNP0B00", 0, CMOS_PORT, 2, 0);
+	aml_scope_root(&body, "_SB_", &sb);
+	aml_name_package(&body, "_S5_", s5, ARRAY_SIZE(s5));
+	if (body.overflow)
+		return -E2BIG;
+	h = acpi_alloc(al, sizeof(*h) + body.len, gpa);
+	if (!h)
+		return -E2BIG;
+	acpi_header_init(h, "DSDT", sizeof(*h) + body.len, 2);
+	memcpy(h + 1, body.buf, body.len);
+	acpi_header_finish(h);
+	return 0;
+}
+
+/*
+ * FADT: hardware-reduced (no PM timer, no SCI, no fixed events), as
+ * Firecracker and Cloud Hypervisor do, with a reset register at the
+ * i8042 (a plain `reboot` works) and the sleep control and status
+ * registers that power-off needs on such a platform.
+ */
+static int acpi_build_fadt(struct acpi_alloc *al, uint64_t dsdt, uint64_t *gpa)
+{
+	struct acpi_fadt *f = acpi_alloc(al, sizeof(*f), gpa);
+
+	if (!f)
+		return -E2BIG;
+	acpi_header_init(&f->h, "FACP", sizeof(*f), 6);
+	f->dsdt = (uint32_t)dsdt;
+	f->x_dsdt = dsdt;
+	f->flags = FADT_F_HW_REDUCED_ACPI | FADT_F_RESET_REG_SUP;
+	f->iapc_boot_arch = FADT_BOOT_VGA_NOT_PRESENT;
+	f->reset_reg = (struct acpi_gas){ 1, 8, 0, 1, I8042_CMD_PORT };
+	f->reset_value = 0xfe;
+	f->sleep_control = (struct acpi_gas){ 1, 8, 0, 1, ACPI_SLEEP_PORT };
+	f->sleep_status = (struct acpi_gas){ 1, 8, 0, 1, ACPI_SLEEP_PORT + 1 };
+	memcpy(&f->hypervisor_id, "VMMVMM\0\0", 8);
+	acpi_header_finish(&f->h);
+	return 0;
+}
+
+/*
+ * MADT: one local APIC per vCPU, the IO-APIC, and ISA IRQ 0 -> GSI 2 (the
+ * PIT, routed that way in kvm/irq.c). PCI INTx lines are GSIs 16-23,
+ * which are not ISA IRQs and take no override: an override would claim
+ * a polarity that the _PRT, naming the GSI directly, contradicts (Linux
+ * then refuses the line with -EBUSY).
+ */
+static int acpi_build_madt(struct acpi_alloc *al, unsigned int ncpus,
+			   uint64_t *gpa)
+{
+	size_t len = sizeof(struct acpi_header) + 8 +
+		     ncpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
+		     sizeof(struct madt_iso) + sizeof(struct madt_lapic_nmi);
+	struct acpi_header *h = acpi_alloc(al, len, gpa);
+	uint32_t lapic = LAYOUT_LAPIC, flags = 1;   /* PCAT_COMPAT */
+	struct madt_ioapic io = { 1, sizeof(io), 0, 0, LAYOUT_IOAPIC, 0 };
+	struct madt_iso iso = { 2, sizeof(iso), 0, 0, 2, 0 };
+	struct madt_lapic_nmi nmi = { 4, sizeof(nmi), 0xff, 0, 1 };
+	uint8_t *m;
+
+	if (!h)
+		return -E2BIG;
+	acpi_header_init(h, "APIC", len, 5);
+	m = (uint8_t *)(h + 1);
+	memcpy(m, &lapic, 4);
+	memcpy(m + 4, &flags, 4);
+	m += 8;
+	for (unsigned int i = 0; i < ncpus; i++) {
+		struct madt_lapic l = { 0, sizeof(l), i, i, 1 };
+
+		memcpy(m, &l, sizeof(l));
+		m += sizeof(l);
+	}
+	memcpy(m, &io, sizeof(io));
+	m += sizeof(io);
+	memcpy(m, &iso, sizeof(iso));
+	m += sizeof(iso);
+	memcpy(m, &nmi, sizeof(nmi));
+	acpi_header_finish(h);
+	return 0;
+}
+
+/* MCFG: the ECAM window of PCI segment 0, bus 0. */
+static int acpi_build_mcfg(struct acpi_alloc *al, uint64_t *gpa)
+{
+	size_t len = sizeof(struct acpi_header) + 8 + 16;
+	struct acpi_header *h = acpi_alloc(al, len, gpa);
+	uint64_t base = LAYOUT_PCI_ECAM;
+	uint8_t *e;
+
+	if (!h)
+		return -E2BIG;
+	acpi_header_init(h, "MCFG", len, 1);
+	e = (uint8_t *)(h + 1) + 8;
+	memcpy(e, &base, 8);
+	e[8] = e[9] = 0;                       /* segment 0 */
+	e[10] = 0;                             /* start bus */
+	e[11] = (PCI_ECAM_SIZE >> 20) - 1;     /* end bus */
+	acpi_header_finish(h);
+	return 0;
+}
+
 int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa)
 {
-	uint64_t rsdp_at = LAYOUT_ACPI, xsdt_at = rsdp_at + 64;
-	uint64_t fadt_at = xsdt_at + 64, dsdt_at = fadt_at + 512;
-	uint64_t madt_at = dsdt_at + 1024 + 64, mcfg_at = madt_at + 1024;
-	struct aml aml = { 0 };
-	struct acpi_header *mcfg;
-	size_t madt_len = 44 + ncpus * sizeof(struct madt_lapic) +
-			  sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_iso) +
-			  sizeof(struct madt_lapic_nmi);
+	struct acpi_alloc al = { gm, LAYOUT_ACPI };
+	uint64_t rsdp_at, xsdt_at, dsdt, entries[3];
+	struct acpi_header *xsdt;
 	struct acpi_rsdp *rsdp;
-	struct acpi_header *xsdt, *dsdt, *madt;
-	struct acpi_fadt *fadt;
-	uint64_t entries[3] = { fadt_at, madt_at, mcfg_at };
 	uint8_t *p;
+	int r;
 
-	if (ncpus == 0 || ncpus > 255 || madt_at + madt_len > mcfg_at)
+	if (ncpus == 0 || ncpus > 255)
 		return -EINVAL;
 	p = guestmem_ptr(gm, LAYOUT_ACPI, LAYOUT_ACPI_END - LAYOUT_ACPI);
 	if (!p)
 		return -EFAULT;
 	memset(p, 0, LAYOUT_ACPI_END - LAYOUT_ACPI);
-	rsdp = guestmem_ptr(gm, rsdp_at, sizeof(*rsdp));
-	xsdt = guestmem_ptr(gm, xsdt_at, 36 + sizeof(entries));
-	fadt = guestmem_ptr(gm, fadt_at, sizeof(*fadt));
-	aml_pci_root(&aml, LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE, IRQ_PCI_INTX);
-	if (aml.overflow)
+	rsdp = acpi_alloc(&al, sizeof(*rsdp), &rsdp_at);
+	xsdt = acpi_alloc(&al, sizeof(*xsdt) + sizeof(entries), &xsdt_at);
+	if (!rsdp || !xsdt)
 		return -E2BIG;
-	dsdt = guestmem_ptr(gm, dsdt_at, 36 + aml.len);
-	madt = guestmem_ptr(gm, madt_at, madt_len);
+	if ((r = acpi_build_dsdt(&al, &dsdt)) < 0 ||
+	    (r = acpi_build_fadt(&al, dsdt, &entries[0])) < 0 ||
+	    (r = acpi_build_madt(&al, ncpus, &entries[1])) < 0 ||
+	    (r = acpi_build_mcfg(&al, &entries[2])) < 0)
+		return r;
 
-	/* DSDT: the PCI root bridge, so that Linux scans bus 0. */
-	acpi_header_init(dsdt, "DSDT", 36 + aml.len, 2);
-	memcpy((uint8_t *)dsdt + 36, aml.buf, aml.len);
-	acpi_header_finish(dsdt);
-
-	acpi_header_init(&fadt->h, "FACP", sizeof(*fadt), 6);
-	fadt->dsdt = (uint32_t)dsdt_at;
-	fadt->x_dsdt = dsdt_at;
-	fadt->flags = FADT_F_HW_REDUCED_ACPI | FADT_F_RESET_REG_SUP;
-	fadt->iapc_boot_arch = FADT_BOOT_VGA_NOT_PRESENT;
-	fadt->reset_reg = (struct acpi_gas){ 1, 8, 0, 1, 0x64 };
-	fadt->reset_value = 0xfe;
-	memcpy(&fadt->hypervisor_id, "VMMVMM\0\0", 8);
-	acpi_header_finish(&fadt->h);
-
-	/* MADT: one local APIC per vCPU, the IOAPIC, ISA IRQ 0 -> GSI 2. */
-	{
-		uint8_t *m = (uint8_t *)madt + 36;
-		uint32_t lapic = LAYOUT_LAPIC, flags = 1;   /* PCAT_COMPAT */
-		struct madt_ioapic io = { 1, sizeof(io), 0, 0, LAYOUT_IOAPIC, 0 };
-		struct madt_iso iso = { 2, sizeof(iso), 0, 0, 2, 0 };
-		struct madt_lapic_nmi nmi = { 4, sizeof(nmi), 0xff, 0, 1 };
-
-		acpi_header_init(madt, "APIC", madt_len, 5);
-		memcpy(m, &lapic, 4);
-		memcpy(m + 4, &flags, 4);
-		m += 8;
-		for (unsigned int i = 0; i < ncpus; i++) {
-			struct madt_lapic l = { 0, sizeof(l), i, i, 1 };
-
-			memcpy(m, &l, sizeof(l));
-			m += sizeof(l);
-		}
-		memcpy(m, &io, sizeof(io));
-		m += sizeof(io);
-		memcpy(m, &iso, sizeof(iso));
-		m += sizeof(iso);
-		/* PCI INTx: level-triggered, active high, on its own ISA line. */
-		iso.source = IRQ_PCI_INTX;
-		iso.gsi = IRQ_PCI_INTX;
-		iso.flags = 0x0d;
-		memcpy(m, &iso, sizeof(iso));
-		m += sizeof(iso);
-		memcpy(m, &nmi, sizeof(nmi));
-		acpi_header_finish(madt);
-	}
-
-	/* MCFG: the ECAM window of PCI segment 0, bus 0. */
-	mcfg = guestmem_ptr(gm, mcfg_at, 36 + 8 + 16);
-	{
-		uint64_t base = LAYOUT_PCI_ECAM;
-		uint8_t *e = (uint8_t *)mcfg + 44;
-
-		acpi_header_init(mcfg, "MCFG", 36 + 8 + 16, 1);
-		memcpy(e, &base, 8);
-		e[8] = e[9] = 0;        /* segment 0 */
-		e[10] = 0;              /* start bus */
-		e[11] = (PCI_ECAM_SIZE >> 20) - 1;   /* end bus */
-		acpi_header_finish(mcfg);
-	}
-
-	acpi_header_init(xsdt, "XSDT", 36 + sizeof(entries), 1);
-	memcpy((uint8_t *)xsdt + 36, entries, sizeof(entries));
+	acpi_header_init(xsdt, "XSDT", sizeof(*xsdt) + sizeof(entries), 1);
+	memcpy(xsdt + 1, entries, sizeof(entries));
 	acpi_header_finish(xsdt);
 
 	memcpy(rsdp->signature, "RSD PTR ", 8);

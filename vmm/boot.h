@@ -33,8 +33,10 @@ struct boot_kernel {
 /* Xen ELF note carrying the PVH 32-bit entry point. */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
-/* ELF vmlinux: PT_LOAD segments at their physical addresses. 0 or -errno
- * (-ENOEXEC: not an ELF we can boot; -ERANGE: segments outside RAM). */
+/* ELF vmlinux (ELF64) or PVH image (ELF64 or ELF32): PT_LOAD segments at
+ * their physical addresses. 0 or -errno (-ENOEXEC: not an ELF we can
+ * boot; -EPROTO: ELF32 without a PVH note; -ERANGE: segments outside
+ * RAM). */
 int elf_load_kernel(const struct guestmem *gm, const uint8_t *buf, size_t len,
 		    struct boot_kernel *bk);
 bool elf_is_elf(const uint8_t *buf, size_t len);

@@ -74,23 +74,23 @@ static int decompress_xz(const uint8_t *in, size_t in_len, uint8_t *out,
 	return (r == LZMA_OK && out_pos == out_len) ? 0 : -EBADMSG;
 }
 
+/*
+ * One shot into the flat output buffer: zstd then needs no window of its
+ * own, whatever window the frame declares. (Streaming with windowLogMax
+ * 31 let a crafted frame make us allocate 2 GiB; the kernel's own
+ * decompressor works the same single-pass way.)
+ */
 static int decompress_zstd(const uint8_t *in, size_t in_len, uint8_t *out,
 			   size_t out_len)
 {
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
-	ZSTD_inBuffer ib = { in, in_len - 4, 0 };
-	ZSTD_outBuffer ob = { out, out_len, 0 };
 	size_t r;
 
 	if (!dctx)
 		return -ENOMEM;
-	/* The kernel's zstd frames use windows up to 8 MiB and more. */
-	ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 31);
-	do
-		r = ZSTD_decompressStream(dctx, &ob, &ib);
-	while (!ZSTD_isError(r) && r != 0 && ob.pos < ob.size && ib.pos < ib.size);
+	r = ZSTD_decompressDCtx(dctx, out, out_len, in, in_len - 4);
 	ZSTD_freeDCtx(dctx);
-	if (ZSTD_isError(r) || ob.pos != out_len)
+	if (ZSTD_isError(r) || r != out_len)
 		return -EBADMSG;
 	return 0;
 }

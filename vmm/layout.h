@@ -32,7 +32,10 @@
 
 /* Legacy ISA interrupt lines. */
 #define IRQ_COM1 4
-/* PCI INTx (MSI-X off): one shared, level-triggered ISA line. */
-#define IRQ_PCI_INTX 11
+/*
+ * PCI INTx (MSI-X off): IO-APIC inputs 16-23, as on a PC, swizzled by
+ * slot (aml_pci_intx_gsi()); level-triggered, shared when slots collide.
+ */
+#define IRQ_PCI_GSI_BASE 16
 
 #endif

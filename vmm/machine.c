@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "util/util.h"
+#include "vmm/aml.h"
 #include "vmm/bootinfo.h"
 #include "vmm/cpu.h"
 #include "vmm/layout.h"
@@ -122,11 +123,15 @@ static int machine_load_kernel(struct machine *m, char *err, size_t errlen)
 		}
 	} else {
 		r = build_err(err, errlen, -ENOEXEC,
-			      "'%s' is not a kernel: neither an x86-64 ELF vmlinux nor a bzImage.",
+			      "'%s' is not a kernel: neither an ELF (vmlinux or PVH image) nor a bzImage.",
 			      path);
 		goto out;
 	}
-	if (r == -ERANGE)
+	if (r == -EPROTO)
+		r = build_err(err, errlen, r,
+			      "kernel '%s' is a 32-bit ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): there is no way to start it.",
+			      path);
+	else if (r == -ERANGE)
 		r = build_err(err, errlen, r,
 			      "kernel '%s' does not fit in %" PRIu64 " MiB of guest RAM (its load addresses lie outside RAM or wrap).",
 			      path, m->cfg->ram_size / MiB);
@@ -246,6 +251,7 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 	    (kvm_check_extension(&m->kvm, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
 	     (r = kvm_set_identity_map_addr(&m->kvm, LAYOUT_IDENTITY_MAP)) < 0) ||
 	    (r = kvm_create_irqchip(&m->kvm)) < 0 ||
+	    (r = kvm_irq_router_setup(&m->kvm, &m->router)) < 0 ||
 	    (r = kvm_create_pit(&m->kvm)) < 0)
 		return build_err(err, errlen, r, "KVM machine setup failed: %s.",
 				 strerror(-r));
@@ -257,15 +263,15 @@ static void balloon_tick(void *ctx)
 	balloon_request_stats(ctx);
 }
 
-/* Put a virtio device on PCI bus 0 (INTx on the shared line); one
- * sentence naming @what when the slot or BAR space is not there. */
+/* Put a virtio device on PCI bus 0 with its INTA# wired as the DSDT's
+ * _PRT says; one sentence naming @what when the slot or BAR space is not
+ * there. */
 static int machine_plug_virtio(struct machine *m, struct virtio_pci *vp,
-			       int slot, const char *what, char *err,
-			       size_t errlen)
+			       struct virtio_kvm *vk, int slot, const char *what,
+			       char *err, size_t errlen)
 {
-	int r;
+	int r, gsi;
 
-	vp->pci.cfg[PCI_INTERRUPT_LINE] = IRQ_PCI_INTX;
 	r = pci_bus_add_device(&m->pci, &vp->pci, slot);
 	if (r == -EBUSY)
 		return build_err(err, errlen, r, "-device %s: PCI slot %d is taken.",
@@ -273,6 +279,9 @@ static int machine_plug_virtio(struct machine *m, struct virtio_pci *vp,
 	if (r < 0)
 		return build_err(err, errlen, r,
 				 "-device %s: no free PCI slot or BAR space.", what);
+	gsi = aml_pci_intx_gsi(IRQ_PCI_GSI_BASE, vp->pci.slot, 0);
+	vp->pci.cfg[PCI_INTERRUPT_LINE] = gsi;
+	virtio_kvm_set_intx(vk, gsi, vp->pci.slot);
 	return 0;
 }
 
@@ -291,7 +300,7 @@ static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 	if (!m->balloon)
 		return build_err(err, errlen, -ENOMEM, "out of memory.");
 	virtio_kvm_init(&m->balloon_kvm, &m->kvm, &m->router, bc->ioeventfd,
-			bc->irqfd, IRQ_PCI_INTX, &be);
+			bc->irqfd, &be);
 	r = balloon_init(m->balloon, &m->mem, &o, &be);
 	if (r == 0)
 		r = virtio_kvm_attach(&m->balloon_kvm, &m->balloon->vp);
@@ -299,7 +308,7 @@ static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 		return build_err(err, errlen, r,
 				 "-device virtio-balloon-pci: cannot set it up: %s.",
 				 strerror(-r));
-	r = machine_plug_virtio(m, &m->balloon->vp, bc->slot, "virtio-balloon-pci",
+	r = machine_plug_virtio(m, &m->balloon->vp, &m->balloon_kvm, bc->slot, "virtio-balloon-pci",
 				err, errlen);
 	if (r < 0)
 		return r;
@@ -356,7 +365,7 @@ static int machine_add_net(struct machine *m, unsigned int i, char *err,
 		return build_err(err, errlen, -ENOMEM, "out of memory.");
 	}
 	virtio_kvm_init(vk, &m->kvm, &m->router, nc->ioeventfd, nc->irqfd,
-			IRQ_PCI_INTX, &be);
+			&be);
 	r = net_init(n, &m->mem, &o, &be);
 	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
 	if (r == 0)
@@ -374,7 +383,7 @@ static int machine_add_net(struct machine *m, unsigned int i, char *err,
 		return build_err(err, errlen, r,
 				 "-device virtio-net-pci: cannot set it up: %s.",
 				 strerror(-r));
-	r = machine_plug_virtio(m, &n->vp, nc->slot, "virtio-net-pci", err, errlen);
+	r = machine_plug_virtio(m, &n->vp, vk, nc->slot, "virtio-net-pci", err, errlen);
 	if (r < 0)
 		return r;
 	pr_info("virtio-net-pci at 00:%02x.0: tap '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
@@ -410,7 +419,7 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 	m->blk[i] = b;
 	m->nblk = i + 1;
 	virtio_kvm_init(vk, &m->kvm, &m->router, bc->ioeventfd, bc->irqfd,
-			IRQ_PCI_INTX, &be);
+			&be);
 	r = blk_init(b, &m->mem, &o, &be, err, errlen);
 	if (r < 0)
 		return r;
@@ -421,7 +430,7 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 		return build_err(err, errlen, r,
 				 "-device virtio-blk-pci: cannot set it up: %s.",
 				 strerror(-r));
-	r = machine_plug_virtio(m, &b->vp, bc->slot, "virtio-blk-pci", err, errlen);
+	r = machine_plug_virtio(m, &b->vp, vk, bc->slot, "virtio-blk-pci", err, errlen);
 	if (r < 0)
 		return r;
 	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors, %u queue%s, %s%s",
@@ -446,13 +455,16 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 	i8042_init(&m->i8042, machine_stop, m);
 	cmos_init(&m->cmos);
 	m->debug_exit = (struct debug_exit){ machine_stop, m };
+	m->acpi_sleep = (struct acpi_sleep){ machine_stop, m };
 
 	if ((r = bus_register(&m->pio, 0x3f8, 8, &serial_bus_ops, &m->com1,
 			      "serial")) < 0 ||
 	    (r = bus_register(&m->pio, I8042_DATA_PORT, 5, &i8042_bus_ops,
 			      &m->i8042, "i8042")) < 0 ||
 	    (r = bus_register(&m->pio, CMOS_PORT, 2, &cmos_bus_ops, &m->cmos,
-			      "cmos")) < 0)
+			      "cmos")) < 0 ||
+	    (r = bus_register(&m->pio, ACPI_SLEEP_PORT, 2, &acpi_sleep_bus_ops,
+			      &m->acpi_sleep, "acpi-sleep")) < 0)
 		return build_err(err, errlen, r, "cannot place the legacy devices.");
 	r = pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_PCI_ECAM,
 			 LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);

@@ -40,6 +40,7 @@ struct machine {
 	struct i8042 i8042;
 	struct cmos cmos;
 	struct debug_exit debug_exit;
+	struct acpi_sleep acpi_sleep;
 	struct pci_bus pci;
 	struct kvm_irq_router router;
 	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */

@@ -6,6 +6,8 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,15 +25,37 @@
 static json_t *qmp_error(const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * An error reply. Its text may embed client input, so when it is cut to
+ * fit it is cut at a character boundary (a cut UTF-8 sequence made
+ * json_pack fail, and the client got no reply at all); should packing
+ * still fail, a fixed text goes out instead.
+ */
 static json_t *qmp_error(const char *cls, const char *fmt, ...)
 {
-	char desc[256];
+	char desc[1024];
 	va_list ap;
+	json_t *e;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
+	n = vsnprintf(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
-	return json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
+	if (n >= (int)sizeof(desc)) {
+		size_t end = sizeof(desc) - 1;
+
+		/* Back off continuation bytes, then the lead byte they need. */
+		while (end > 0 && ((uint8_t)desc[end - 1] & 0xc0) == 0x80)
+			end--;
+		if (end > 0 && ((uint8_t)desc[end - 1] & 0x80))
+			end--;
+		desc[end] = 0;
+	}
+	e = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
+	if (!e)
+		e = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc",
+			      "invalid request");
+	return e;
 }
 
 static json_t *qmp_return(json_t *v)
@@ -213,31 +237,111 @@ json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated)
 }
 
 /* ---- the socket side ---------------------------------------------------- */
-
+/*
+ * Everything below runs in the QMP thread, which alone owns the clients;
+ * other threads only queue events (qmp_emit) under q->lock, which is
+ * never held across a socket call. Sockets are non-blocking: a client
+ * that does not read has its replies queued up to QMP_MAX_OUTPUT, then
+ * is disconnected; nobody ever waits for it.
+ */
 #define QMP_EV_LISTEN 0xfffffffeu
 #define QMP_EV_WAKE   0xfffffffdu
+#define QMP_EV_TIMER  0xfffffffcu
+/* Events QEMU throttles to one a second (the newest one wins). */
+#define QMP_THROTTLE_MS 1000
 
-static void qmp_send(struct qmp_client *c, json_t *msg)
+static uint64_t qmp_now_ms(void)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
-	size_t len, off = 0;
+	struct timespec ts;
 
-	if (!s)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void qmp_client_want_out(struct qmp *q, struct qmp_client *c, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0),
+				  .data.u32 = c->slot };
+
+	if (c->want_out == on)
 		return;
-	len = strlen(s);
-	while (off < len) {
-		ssize_t n = send(c->fd, s + off, len - off, MSG_NOSIGNAL);
+	c->want_out = on;
+	epoll_ctl(q->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Send what is queued, as far as the socket takes it now. */
+static void qmp_client_flush(struct qmp *q, struct qmp_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;   /* the client went away; its EPOLLHUP follows */
-		off += n;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			c->dead = true;   /* gone; closed by the thread */
+			return;
+		}
+		c->out_off += n;
 	}
-	/* QEMU ends every message with CR LF. */
-	if (off == len && send(c->fd, "\r\n", 2, MSG_NOSIGNAL) < 0)
-		pr_debug("qmp: client went away");
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	qmp_client_want_out(q, c, c->out_len > 0);
+}
+
+/* Queue @msg (one line, CR LF as QEMU ends them) and try to send it. */
+static void qmp_send(struct qmp *q, struct qmp_client *c, json_t *msg)
+{
+	/* QEMU's spacing: {"return": {}} */
+	char *s = msg ? json_dumps(msg, JSON_PRESERVE_ORDER) : NULL;
+	size_t len;
+
+	if (!s || c->dead) {
+		free(s);
+		return;
+	}
+	len = strlen(s);
+	if (c->out_off) {            /* make room at the front */
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_len + len + 2 > QMP_MAX_OUTPUT) {
+		pr_warn("qmp: a client does not read its replies (%zu bytes waiting): disconnected",
+			c->out_len);
+		c->dead = true;
+		free(s);
+		return;
+	}
+	if (c->out_len + len + 2 > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *b;
+
+		while (cap < c->out_len + len + 2)
+			cap *= 2;
+		b = realloc(c->out, cap);
+		if (!b) {
+			c->dead = true;
+			free(s);
+			return;
+		}
+		c->out = b;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, s, len);
+	memcpy(c->out + c->out_len + len, "\r\n", 2);
+	c->out_len += len + 2;
 	free(s);
+	qmp_client_flush(q, c);
+}
+
+static void qmp_client_free(struct qmp_client *c)
+{
+	free(c->in);
+	free(c->out);
+	free(c);
 }
 
 static void qmp_client_close(struct qmp *q, unsigned int i)
@@ -246,13 +350,13 @@ static void qmp_client_close(struct qmp *q, unsigned int i)
 
 	epoll_ctl(q->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	free(c);
+	qmp_client_free(c);
 	q->clients[i] = NULL;
 }
 
 static void qmp_accept(struct qmp *q)
 {
-	int fd = accept4(q->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(q->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct qmp_client *c;
 	unsigned int i;
@@ -268,98 +372,236 @@ static void qmp_accept(struct qmp *q)
 		return;
 	}
 	c->fd = fd;
-	pthread_mutex_lock(&q->lock);
+	c->slot = i;
 	q->clients[i] = c;
-	pthread_mutex_unlock(&q->lock);
 	ev.data.u32 = i;
 	epoll_ctl(q->epfd, EPOLL_CTL_ADD, fd, &ev);
 	g = qmp_greeting();
-	qmp_send(c, g);
+	qmp_send(q, c, g);
 	json_decref(g);
 }
 
-/* Parse and answer every complete JSON value in the client's buffer. */
-static void qmp_client_process(struct qmp *q, struct qmp_client *c)
+/* One complete JSON text from a client: parse it and answer it. */
+static void qmp_client_value(struct qmp *q, struct qmp_client *c,
+			     const char *text, size_t len)
 {
-	size_t off = 0;
+	json_error_t err;
+	json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	json_t *resp;
 
-	while (off < c->len) {
-		json_error_t err;
-		json_t *req, *resp;
+	if (!req)
+		resp = qmp_error("GenericError", "JSON parse error, %s", err.text);
+	else
+		resp = qmp_dispatch(&q->ops, req, &c->negotiated);
+	json_decref(req);
+	qmp_send(q, c, resp);
+	json_decref(resp);
+}
 
-		while (off < c->len && strchr(" \t\r\n", c->buf[off]))
-			off++;
-		if (off == c->len)
-			break;
-		req = json_loadb(c->buf + off, c->len - off,
-				 JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &err);
-		if (!req) {
-			if (json_error_code(&err) == json_error_premature_end_of_input)
-				break;   /* wait for the rest */
-			resp = qmp_error("GenericError", "JSON parse error, %s", err.text);
-			qmp_send(c, resp);
-			json_decref(resp);
-			/* Resynchronise at the next line. */
-			{
-				char *nl = memchr(c->buf + off, '\n', c->len - off);
+/*
+ * Split the input into JSON texts in one pass over each new byte (a
+ * value sent a byte at a time is not re-parsed from its start on every
+ * recv): track nesting depth and strings; a text ends when the depth
+ * returns to 0. A top-level token that is not an object or array is an
+ * error up to the end of its line, as is an over-long value.
+ */
+static void qmp_client_split(struct qmp *q, struct qmp_client *c)
+{
+	size_t i = c->scan, keep;
 
-				off = nl ? (size_t)(nl - c->buf) + 1 : c->len;
+	for (; i < c->in_len && !c->dead; i++) {
+		char ch = c->in[i];
+
+		if (c->skip_line) {
+			if (ch == '\n') {
+				c->skip_line = false;
+				c->start = i + 1;
 			}
 			continue;
 		}
-		off += err.position;
-		resp = qmp_dispatch(&q->ops, req, &c->negotiated);
-		json_decref(req);
-		qmp_send(c, resp);
-		json_decref(resp);
+		if (!c->depth) {
+			if (strchr(" \t\r\n", ch)) {
+				c->start = i + 1;
+				continue;
+			}
+			if (ch != '{' && ch != '[') {
+				json_t *e = qmp_error("GenericError",
+						      "JSON parse error, expected an object");
+
+				qmp_send(q, c, e);
+				json_decref(e);
+				c->skip_line = true;
+				continue;
+			}
+			c->start = i;
+			c->depth = 1;
+			c->in_str = c->esc = false;
+			continue;
+		}
+		if (c->in_str) {
+			if (c->esc)
+				c->esc = false;
+			else if (ch == '\\')
+				c->esc = true;
+			else if (ch == '"')
+				c->in_str = false;
+			continue;
+		}
+		if (ch == '"') {
+			c->in_str = true;
+		} else if (ch == '{' || ch == '[') {
+			c->depth++;
+		} else if (ch == '}' || ch == ']') {
+			if (--c->depth == 0) {
+				qmp_client_value(q, c, c->in + c->start, i + 1 - c->start);
+				c->start = i + 1;
+			}
+		}
 	}
-	memmove(c->buf, c->buf + off, c->len - off);
-	c->len -= off;
+	/* Keep only the unfinished text. */
+	keep = c->depth ? c->start : i;
+	memmove(c->in, c->in + keep, c->in_len - keep);
+	c->in_len -= keep;
+	c->scan = i - keep;
+	c->start = c->depth ? 0 : c->in_len;
 }
 
 static void qmp_client_read(struct qmp *q, unsigned int i)
 {
 	struct qmp_client *c = q->clients[i];
-	ssize_t n;
+	char buf[16384];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-	if (c->len == sizeof(c->buf)) {
-		json_t *e = qmp_error("GenericError", "QMP input too long");
-
-		qmp_send(c, e);
-		json_decref(e);
-		c->len = 0;
-	}
-	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+	if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
-		pthread_mutex_lock(&q->lock);
-		qmp_client_close(q, i);
-		pthread_mutex_unlock(&q->lock);
+		c->dead = true;
 		return;
 	}
-	c->len += n;
-	qmp_client_process(q, c);
+	qmp_client_input(q, c, buf, n);
+}
+
+/*
+ * Bytes in, commands out. The buffer grows to QMP_MAX_INPUT; a value
+ * longer than that is not a command: said so once, and dropped up to its
+ * end of line.
+ */
+void qmp_client_input(struct qmp *q, struct qmp_client *c, const char *buf,
+		      size_t len)
+{
+	while (len && !c->dead) {
+		size_t room, take;
+
+		if (c->in_len == QMP_MAX_INPUT) {
+			json_t *e = qmp_error("GenericError",
+					      "QMP input too long (more than %u bytes)",
+					      QMP_MAX_INPUT);
+
+			qmp_send(q, c, e);
+			json_decref(e);
+			c->in_len = c->scan = c->start = 0;
+			c->depth = 0;
+			c->skip_line = true;
+		}
+		if (c->in_cap < QMP_MAX_INPUT && c->in_len == c->in_cap) {
+			size_t cap = c->in_cap ? c->in_cap * 2 : 4096;
+			char *b = realloc(c->in, cap);
+
+			if (!b)
+				return;
+			c->in = b;
+			c->in_cap = cap;
+		}
+		room = c->in_cap - c->in_len;
+		take = len < room ? len : room;
+		memcpy(c->in + c->in_len, buf, take);
+		c->in_len += take;
+		buf += take;
+		len -= take;
+		qmp_client_split(q, c);
+	}
+}
+
+static void qmp_broadcast(struct qmp *q, json_t *ev)
+{
+	for (unsigned int k = 0; k < QMP_MAX_CLIENTS; k++)
+		if (q->clients[k] && q->clients[k]->negotiated)
+			qmp_send(q, q->clients[k], ev);
+}
+
+static void qmp_arm_timer(struct qmp *q, uint64_t ms)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
+						.tv_nsec = (ms % 1000) * 1000000 + 1 } };
+
+	timerfd_settime(q->timer_fd, 0, &its, NULL);
+}
+
+/* A throttled event: now if its last one left a second ago, else held
+ * (replacing any held one) until the second is up. Owns @ev. */
+static void qmp_send_throttled(struct qmp *q, json_t *ev)
+{
+	uint64_t now = qmp_now_ms();
+
+	if (q->throttle_last && now - q->throttle_last < QMP_THROTTLE_MS) {
+		if (!q->throttle_held)
+			qmp_arm_timer(q, QMP_THROTTLE_MS - (now - q->throttle_last));
+		json_decref(q->throttle_held);
+		q->throttle_held = ev;
+		return;
+	}
+	q->throttle_last = now;
+	qmp_broadcast(q, ev);
+	json_decref(ev);
+}
+
+static void qmp_timer(struct qmp *q)
+{
+	uint64_t cnt;
+	json_t *ev = q->throttle_held;
+
+	if (read(q->timer_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return;
+	q->throttle_held = NULL;
+	if (ev)
+		qmp_send_throttled(q, ev);
+}
+
+static bool qmp_is_throttled(json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+
+	return name && !strcmp(name, "BALLOON_CHANGE");
 }
 
 static void qmp_flush_events(struct qmp *q)
 {
 	uint64_t cnt;
-	json_t *evs;
+	json_t *evs, *ev;
 	size_t i;
-	json_t *ev;
 
 	if (read(q->wake_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		return;
+	/* Take the queue under the lock; send without it. */
 	pthread_mutex_lock(&q->lock);
 	evs = q->pending_events;
 	q->pending_events = json_array();
-	json_array_foreach(evs, i, ev)
-		for (unsigned int k = 0; k < QMP_MAX_CLIENTS; k++)
-			if (q->clients[k] && q->clients[k]->negotiated)
-				qmp_send(q->clients[k], ev);
 	pthread_mutex_unlock(&q->lock);
+	json_array_foreach(evs, i, ev) {
+		if (qmp_is_throttled(ev)) {
+			qmp_send_throttled(q, json_incref(ev));
+			continue;
+		}
+		qmp_broadcast(q, ev);
+	}
 	json_decref(evs);
+}
+
+static void qmp_reap(struct qmp *q)
+{
+	for (unsigned int k = 0; k < QMP_MAX_CLIENTS; k++)
+		if (q->clients[k] && q->clients[k]->dead)
+			qmp_client_close(q, k);
 }
 
 static void *qmp_thread(void *arg)
@@ -376,16 +618,32 @@ static void *qmp_thread(void *arg)
 			break;
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = ev[i].data.u32;
+			struct qmp_client *c;
 
-			if (tag == QMP_EV_LISTEN)
+			if (tag == QMP_EV_LISTEN) {
 				qmp_accept(q);
-			else if (tag == QMP_EV_WAKE)
+			} else if (tag == QMP_EV_WAKE) {
 				qmp_flush_events(q);
-			else if (tag < QMP_MAX_CLIENTS && q->clients[tag])
-				qmp_client_read(q, tag);
+			} else if (tag == QMP_EV_TIMER) {
+				qmp_timer(q);
+			} else if (tag < QMP_MAX_CLIENTS && (c = q->clients[tag])) {
+				if (ev[i].events & EPOLLOUT)
+					qmp_client_flush(q, c);
+				if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					qmp_client_read(q, tag);
+			}
 		}
-		if (__atomic_load_n(&q->stopping, __ATOMIC_ACQUIRE))
+		qmp_reap(q);
+		if (__atomic_load_n(&q->stopping, __ATOMIC_ACQUIRE)) {
+			/* Last words (SHUTDOWN) go out if the sockets take them. */
+			qmp_flush_events(q);
+			if (q->throttle_held) {
+				qmp_broadcast(q, q->throttle_held);
+				json_decref(q->throttle_held);
+				q->throttle_held = NULL;
+			}
 			break;
+		}
 	}
 	return NULL;
 }
@@ -396,7 +654,7 @@ int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
 	struct epoll_event ev = { .events = EPOLLIN };
 
 	memset(q, 0, sizeof(*q));
-	q->listen_fd = q->epfd = q->wake_fd = -1;
+	q->listen_fd = q->epfd = q->wake_fd = q->timer_fd = -1;
 	q->ops = *ops;
 	pthread_mutex_init(&q->lock, NULL);
 	q->pending_events = json_array();
@@ -414,12 +672,15 @@ int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
 		return -errno;
 	q->epfd = epoll_create1(EPOLL_CLOEXEC);
 	q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (q->epfd < 0 || q->wake_fd < 0)
+	q->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (q->epfd < 0 || q->wake_fd < 0 || q->timer_fd < 0)
 		return -errno;
 	ev.data.u32 = QMP_EV_LISTEN;
 	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->listen_fd, &ev);
 	ev.data.u32 = QMP_EV_WAKE;
 	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->wake_fd, &ev);
+	ev.data.u32 = QMP_EV_TIMER;
+	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->timer_fd, &ev);
 	return 0;
 }
 
@@ -433,14 +694,38 @@ int qmp_start(struct qmp *q)
 	return 0;
 }
 
+/*
+ * Any thread, any lock held: only appends to a bounded queue under
+ * q->lock (never held across a socket call), so a vCPU emitting an event
+ * can never wait for a client. A BALLOON_CHANGE replaces one still queued
+ * (only the newest matters); past QMP_MAX_EVENTS, events are dropped and
+ * counted.
+ */
 void qmp_emit(struct qmp *q, const char *name, json_t *data)
 {
+	json_t *ev = qmp_event(name, data), *old;
 	uint64_t one = 1;
+	size_t i;
 
 	pthread_mutex_lock(&q->lock);
-	json_array_append_new(q->pending_events, qmp_event(name, data));
+	if (qmp_is_throttled(ev)) {
+		json_array_foreach(q->pending_events, i, old) {
+			if (qmp_is_throttled(old)) {
+				json_array_set_new(q->pending_events, i, ev);
+				ev = NULL;
+				break;
+			}
+		}
+	}
+	if (ev && json_array_size(q->pending_events) >= QMP_MAX_EVENTS) {
+		q->dropped_events++;
+		json_decref(ev);
+		ev = NULL;
+	}
+	if (ev)
+		json_array_append_new(q->pending_events, ev);
 	pthread_mutex_unlock(&q->lock);
-	if (write(q->wake_fd, &one, sizeof(one)) < 0)
+	if (write(q->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		pr_debug("qmp: cannot wake the QMP thread");
 }
 
@@ -464,7 +749,11 @@ void qmp_stop(struct qmp *q)
 		close(q->epfd);
 	if (q->wake_fd >= 0)
 		close(q->wake_fd);
-	q->listen_fd = q->epfd = q->wake_fd = -1;
+	if (q->timer_fd >= 0)
+		close(q->timer_fd);
+	q->listen_fd = q->epfd = q->wake_fd = q->timer_fd = -1;
+	json_decref(q->throttle_held);
+	q->throttle_held = NULL;
 	if (q->path) {
 		unlink(q->path);
 		free(q->path);

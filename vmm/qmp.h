@@ -31,25 +31,40 @@ struct qmp_ops {
 };
 
 #define QMP_MAX_CLIENTS 8
-#define QMP_MAX_INPUT   65536
+#define QMP_MAX_INPUT   (1u << 20)   /* one command, at most */
+#define QMP_MAX_OUTPUT  (1u << 20)   /* queued to one client, at most */
+#define QMP_MAX_EVENTS  1024         /* queued for the QMP thread */
 
 struct qmp_client {
 	int fd;
+	unsigned int slot;
 	bool negotiated;
-	size_t len;
-	char buf[QMP_MAX_INPUT];
+	bool dead;                       /* closed at the end of the round */
+	/* Input not yet answered, and where the splitter stands in it. */
+	char *in;
+	size_t in_len, in_cap, scan, start;
+	unsigned int depth;
+	bool in_str, esc, skip_line;
+	/* Replies and events not yet taken by the socket. */
+	char *out;
+	size_t out_len, out_off, out_cap;
+	bool want_out;                   /* EPOLLOUT asked for */
 };
 
 struct qmp {
 	struct qmp_ops ops;
 	char *path;
-	int listen_fd, epfd, wake_fd;
+	int listen_fd, epfd, wake_fd, timer_fd;
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t lock;            /* events queue and clients */
+	pthread_mutex_t lock;            /* pending_events, dropped_events */
 	json_t *pending_events;          /* array */
+	unsigned long dropped_events;
 	bool stopping;
+	/* The QMP thread's own: clients, the throttled event. */
 	struct qmp_client *clients[QMP_MAX_CLIENTS];
+	uint64_t throttle_last;          /* ms, when the last one was sent */
+	json_t *throttle_held;
 };
 
 /* The answer to one request from a client (negotiated or not). */
@@ -62,5 +77,9 @@ int qmp_start(struct qmp *q);
 /* Queue an event for every negotiated client; safe from any thread. */
 void qmp_emit(struct qmp *q, const char *name, json_t *data);
 void qmp_stop(struct qmp *q);
+/* Bytes from client @c, as if received on its socket (fuzzing, tests):
+ * complete commands are answered on c->fd. */
+void qmp_client_input(struct qmp *q, struct qmp_client *c, const char *buf,
+		      size_t len);
 
 #endif

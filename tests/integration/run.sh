@@ -38,6 +38,7 @@ DX="-device isa-debug-exit,iobase=0xf4,iosize=4"
 run guest-pio-mmio 33 "" "MMIO ok" -- -kernel "$GUESTS/hello.elf" $DX
 run guest-pio-mmio-smp2 33 "" "MMIO ok" -- -smp 2 -kernel "$GUESTS/hello.elf" $DX
 run guest-pio-mmio-4g 33 "" "MMIO ok" -- -m 4G -kernel "$GUESTS/hello.elf" $DX
+run guest-elf32-pvh 33 "ELF32, PVH entry" "MMIO ok" -- -v -kernel "$GUESTS/hello32.elf" $DX
 run guest-i8042-reset 0 "" "resetting" -- -kernel "$GUESTS/reset.elf"
 run guest-debug-exit 1 "" "resetting" -- -kernel "$GUESTS/reset.elf" $DX
 run guest-triple-fault 1 "triple fault" "about to triple fault" -- \
@@ -110,9 +111,10 @@ PY
 	nsrun "$VMM" -m 64M -kernel "$GUESTS/net.elf" -append hold $DX $NET \
 		</dev/null >"$T/hold.out" 2>"$T/hold.err" &
 	vm=$!
-	for _ in $(seq 100); do grep -q "net ok" "$T/hold.out" && break; sleep 0.1; done
+	# Generous bounds: a nested or emulated KVM is slow to get there.
+	for _ in $(seq 600); do grep -q "net ok" "$T/hold.out" && break; sleep 0.1; done
 	nsrun ip link del vt0
-	for _ in $(seq 100); do kill -0 $vm 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 600); do kill -0 $vm 2>/dev/null || break; sleep 0.1; done
 	kill -9 $vm 2>/dev/null; wait $vm; st=$?
 	if [ $st = 33 ] && grep -q "link down seen" "$T/hold.out" &&
 	   grep -q "link down" "$T/hold.err"; then ok net-tap-deleted-link-down
@@ -181,7 +183,7 @@ for cache in writeback none; do
 		-drive file=$T/dur.img,if=none,id=d0,format=raw,cache=$cache \
 		-device virtio-blk-pci,drive=d0,serial=vmm-ser1 </dev/null >"$T/dur.out" 2>&1 &
 	vm=$!
-	for _ in $(seq 100); do grep -q "blk flushed" "$T/dur.out" && break; sleep 0.1; done
+	for _ in $(seq 600); do grep -q "blk flushed" "$T/dur.out" && break; sleep 0.1; done
 	kill -9 $vm; wait $vm 2>/dev/null
 	if ! grep -q "blk flushed" "$T/dur.out"; then
 		bad blk-durable-$cache "the guest never flushed: $(head -c 300 "$T/dur.out")"
@@ -246,9 +248,11 @@ run blk-if-virtio 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append ro-
 	-drive file=$T/ro.img,if=virtio,format=raw,readonly=on
 # An image in use by one VMM cannot be opened for writing by another.
 "$VMM" -kernel "$GUESTS/echo.elf" -drive file=$T/disk.img,if=virtio,format=raw \
-	< <(sleep 3) >/dev/null 2>&1 &
+	< <(sleep 10) >/dev/null 2>&1 &
 holder=$!
-sleep 0.5
+# Until the holder has the image locked (slow hosts take a while).
+ino=$(stat -c %i "$T/disk.img")
+for i in $(seq 50); do grep -q ":$ino " /proc/locks && break; sleep 0.2; done
 run blk-image-locked 1 "'$T/disk.img' is locked by another process" "" -- \
 	-kernel "$GUESTS/reset.elf" -drive file=$T/disk.img,if=virtio,format=raw
 kill $holder 2>/dev/null; wait $holder 2>/dev/null

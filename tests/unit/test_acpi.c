@@ -2,9 +2,12 @@
 #include <criterion/criterion.h>
 
 #include "tests/unit/fixture.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/legacy.h"
+#include "vmm/aml.h"
 #include "vmm/bootinfo.h"
 #include "vmm/layout.h"
 
@@ -90,16 +93,14 @@ Test(acpi, madt_lists_every_cpu)
 			uint32_t gsi;
 
 			memcpy(&gsi, p + 4, 4);
-			if (p[3] == 0)
-				cr_assert_eq(gsi, 2, "ISA IRQ 0 -> GSI 2");
-			else
-				cr_assert_eq(gsi, p[3], "PCI INTx line identity mapped");
+			cr_assert_eq(p[3], 0, "only ISA IRQ 0 is overridden");
+			cr_assert_eq(gsi, 2, "ISA IRQ 0 -> GSI 2");
 			isos++;
 		}
 	}
 	cr_assert_eq(cpus, 8);
 	cr_assert_eq(ioapics, 1);
-	cr_assert_eq(isos, 2);
+	cr_assert_eq(isos, 1);
 }
 
 Test(acpi, refuses_bad_cpu_counts)
@@ -131,4 +132,188 @@ Test(acpi, dsdt_declares_the_pci_root)
 	cr_assert(found, "_HID PNP0A08");
 	/* The memory window of the root bridge is the BAR window. */
 	cr_assert_not_null(memmem(ram + dsdt, len, "\x00\x00\x00\xc0\xff\xff\xff\xdf", 8));
+}
+
+/* ---- the DSDT as the guest's AML interpreter reads it ------------------ */
+
+static const uint8_t *find_table(const char *sig, uint32_t *len)
+{
+	uint64_t rsdp, xsdt, fadt, t = 0;
+
+	cr_assert_eq(acpi_build(&gm, 2, &rsdp), 0);
+	memcpy(&xsdt, ram + rsdp + 24, 8);
+	memcpy(&fadt, ram + xsdt + 36, 8);
+	if (!strcmp(sig, "DSDT"))
+		memcpy(&t, ram + fadt + 140, 8);
+	else if (!strcmp(sig, "FACP"))
+		t = fadt;
+	else if (!strcmp(sig, "APIC"))
+		memcpy(&t, ram + xsdt + 44, 8);
+	memcpy(len, ram + t + 4, 4);
+	return table(t, sig);
+}
+
+static size_t pkglen(const uint8_t *p, size_t *n)
+{
+	size_t extra = p[0] >> 6, v = extra ? p[0] & 0xf : p[0] & 0x3f;
+
+	for (size_t i = 0; i < extra; i++)
+		v |= (size_t)p[1 + i] << (4 + 8 * i);
+	*n = 1 + extra;
+	return v;
+}
+
+static uint64_t aml_integer(const uint8_t *p, size_t *n)
+{
+	switch (p[0]) {
+	case 0x00: *n = 1; return 0;
+	case 0x01: *n = 1; return 1;
+	case 0x0a: *n = 2; return p[1];
+	case 0x0b: *n = 3; return p[1] | p[2] << 8;
+	case 0x0c: *n = 5; return p[1] | p[2] << 8 | p[3] << 16 | (uint64_t)p[4] << 24;
+	}
+	cr_assert_fail("not an integer: opcode %#x", p[0]);
+	return 0;
+}
+
+/*
+ * The root cause of "PCI INT A: failed to register GSI" (-EBUSY) on real
+ * KVM: a _PRT entry naming a GSI means level-triggered, active low (ACPI
+ * 6.4, 6.2.13), and the MADT also overrode that line as ISA IRQ 11,
+ * active high. Every _PRT GSI must be a PCI line (16-23) that no
+ * override names, and every slot's four pins must be routed.
+ */
+Test(acpi, prt_routes_every_pin_to_a_pci_line_without_override)
+{
+	uint32_t len, mlen;
+	const uint8_t *d = find_table("DSDT", &len), *m = find_table("APIC", &mlen);
+	const uint8_t *p = memmem(d, len, "_PRT", 4), *end;
+	unsigned int entries, seen = 0, slot_pins[32] = { 0 };
+	size_t n;
+
+	cr_assert_not_null(p);
+	p += 4;
+	cr_assert_eq(*p++, 0x12, "a Package");
+	end = p + pkglen(p, &n);
+	p += n;
+	entries = *p++;
+	cr_assert_eq(entries, 31 * 4);
+	while (p < end) {
+		uint64_t v[4];
+		const uint8_t *e;
+
+		cr_assert_eq(*p++, 0x12);
+		e = p + pkglen(p, &n);
+		p += n;
+		cr_assert_eq(*p++, 4);
+		for (int i = 0; i < 4; i++) {
+			v[i] = aml_integer(p, &n);
+			p += n;
+		}
+		cr_assert_eq(p, e);
+		cr_assert_eq(v[0] & 0xffff, 0xffff, "any function");
+		cr_assert_eq(v[2], 0, "a GSI, not a link device");
+		cr_assert_geq(v[3], 16, "not an ISA IRQ");
+		cr_assert_leq(v[3], 23, "an IO-APIC input");
+		cr_assert_eq(v[3], aml_pci_intx_gsi(16, v[0] >> 16, v[1]));
+		slot_pins[v[0] >> 16] |= 1u << v[1];
+		/* No interrupt source override names this GSI. */
+		for (const uint8_t *q = m + 44; q < m + mlen; q += q[1]) {
+			uint32_t gsi;
+
+			memcpy(&gsi, q + 4, 4);
+			cr_assert(q[0] != 2 || gsi != v[3], "override on GSI %u",
+				  (unsigned int)v[3]);
+		}
+		seen++;
+	}
+	cr_assert_eq(seen, entries);
+	for (unsigned int slot = 1; slot < 32; slot++)
+		cr_assert_eq(slot_pins[slot], 0xf, "slot %u: all four pins", slot);
+}
+
+/*
+ * The root cause of a silent user-space console on real KVM: with a
+ * hardware-reduced FADT Linux has no legacy PIC, maps an ISA IRQ only
+ * for a device the DSDT describes, and without one the UART's IRQ 4 is
+ * never mapped (tx:0). COM1 must be there with its ports and IRQ 4.
+ */
+Test(acpi, dsdt_describes_com1_with_ports_and_irq4)
+{
+	static const uint8_t io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08 };
+	static const uint8_t irq4[] = { 0x22, 0x10, 0x00 };
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c,
+				       0x41, 0xd0, 0x05, 0x01 };   /* PNP0501 */
+	uint32_t len;
+	const uint8_t *d = find_table("DSDT", &len);
+	const uint8_t *com1 = memmem(d, len, "COM1", 4);
+	size_t rest;
+
+	cr_assert_not_null(com1);
+	rest = len - (size_t)(com1 - d);
+	cr_assert_not_null(memmem(com1, rest, hid, sizeof(hid)));
+	cr_assert_not_null(memmem(com1, rest, io, sizeof(io)));
+	cr_assert_not_null(memmem(com1, rest, irq4, sizeof(irq4)));
+}
+
+/* Power-off on a hardware-reduced platform: \_S5 plus the FADT's sleep
+ * control and status registers (Linux offers poweroff only with all
+ * three); SLP_TYP 5 written with SLP_EN to the control port. */
+Test(acpi, poweroff_needs_s5_and_sleep_registers)
+{
+	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12 };
+	uint32_t len, flen;
+	const uint8_t *d = find_table("DSDT", &len), *f = find_table("FACP", &flen);
+	const uint8_t *p = memmem(d, len, s5, sizeof(s5));
+	uint64_t ctl, sts;
+
+	cr_assert_not_null(p);
+	cr_assert_eq(p[7], 4, "four elements");
+	cr_assert_eq(p[8], 0x0a);
+	cr_assert_eq(p[9], ACPI_SLP_TYP_S5);
+	cr_assert_eq(flen, 276);
+	cr_assert_eq(f[244], 1, "sleep control in I/O space");
+	memcpy(&ctl, f + 248, 8);
+	memcpy(&sts, f + 260, 8);
+	cr_assert_eq(ctl, ACPI_SLEEP_PORT);
+	cr_assert_eq(sts, ACPI_SLEEP_PORT + 1);
+}
+
+/* The whole DSDT through ACPICA's own disassembler (acpica-tools), the
+ * same interpreter core Linux uses: it must parse, and name what we
+ * meant it to. */
+Test(acpi, dsdt_disassembles_with_acpica)
+{
+	static char dsl[1 << 17];
+	char dir[] = "/tmp/vmm-dsdt.XXXXXX", cmd[256], path[96];
+	uint32_t len;
+	const uint8_t *d = find_table("DSDT", &len);
+	FILE *fp;
+	size_t n;
+
+	if (system("command -v iasl >/dev/null 2>&1") != 0)
+		cr_skip_test("iasl (acpica-tools) is not installed");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dsdt.dat", dir);
+	fp = fopen(path, "wb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(d, 1, len, fp), len);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d dsdt.dat >log 2>&1", dir);
+	cr_assert_eq(system(cmd), 0, "iasl -d failed");
+	snprintf(path, sizeof(path), "%s/dsdt.dsl", dir);
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp);
+	n = fread(dsl, 1, sizeof(dsl) - 1, fp);
+	dsl[n] = 0;
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_not_null(strstr(dsl, "Device (PCI0)"));
+	cr_assert_not_null(strstr(dsl, "EisaId (\"PNP0A08\")"));
+	cr_assert_not_null(strstr(dsl, "Device (COM1)"));
+	cr_assert_not_null(strstr(dsl, "EisaId (\"PNP0501\")"));
+	cr_assert_not_null(strstr(dsl, "IRQNoFlags ()\n                    {4}"), "%s", dsl);
+	cr_assert_not_null(strstr(dsl, "Name (_S5, Package (0x04)"));
+	cr_assert_not_null(strstr(dsl, "Name (_PRT, Package (0x7C)"));
 }

@@ -111,6 +111,20 @@ Test(balloon, inflate_discards_ram_pages)
 	cr_assert_eq(fired[1], 1, "used-ring interrupt on the inflate vector");
 }
 
+/* Runs in either direction are given back in one call each (Linux's
+ * allocator often hands pages out in descending order). */
+Test(balloon, inflate_coalesces_runs_both_ways)
+{
+	uint32_t pfns[7] = { 0x103, 0x102, 0x101, 0x100, 0x200, 0x201, 0x300 };
+
+	bring_up(0);
+	memcpy(ram + 0x30000, pfns, sizeof(pfns));
+	offer(0, 0x30000, sizeof(pfns), false);
+	balloon_queue_notify(&b, 0);
+	cr_assert_eq(b.discarded_pages, 7);
+	cr_assert_eq(b.discards, 3, "0x100-0x103, 0x200-0x201, 0x300");
+}
+
 Test(balloon, pfns_outside_ram_refused)
 {
 	uint32_t pfns[4] = { RAM >> 12, 0xfee00, 0xffffffff, 0x10 };
@@ -123,6 +137,22 @@ Test(balloon, pfns_outside_ram_refused)
 	cr_assert_eq(b.refused_pfns, 3);
 	cr_assert_eq(b.discarded_pages, 1);
 	cr_assert_eq(used_idx(0), 1, "the request still completes");
+}
+
+/* A guest naming thousands of bad PFNs gets a few log lines, not one per
+ * page (they are rate-limited per device). */
+Test(balloon, bad_pfn_flood_is_rate_limited)
+{
+	static uint32_t pfns[1024];
+
+	bring_up(0);
+	for (unsigned int i = 0; i < 1024; i++)
+		pfns[i] = 0xfee00 + 2 * i;        /* not RAM, and no runs */
+	memcpy(ram + 0x30000, pfns, sizeof(pfns));
+	offer(0, 0x30000, sizeof(pfns), false);
+	balloon_queue_notify(&b, 0);
+	cr_assert_eq(b.refused_pfns, 1024);
+	cr_assert_eq(b.vp.log_rl.total_suppressed, 1024 - RATELIMIT_BURST);
 }
 
 Test(balloon, partial_pfn_ignored)

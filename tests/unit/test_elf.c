@@ -234,3 +234,90 @@ Test(elf, bad_note_sizes)
 	((Elf64_Nhdr *)(im.buf + 4096 + 20))->n_descsz = 0x7fffffff;
 	cr_assert_eq(elf_load_kernel(&gm, im.buf, im.len, &bk), -ENOEXEC);
 }
+
+/* ---- ELF32 PVH images (QEMU boots them; the entry is 32-bit anyway) ---- */
+
+struct img32 {
+	uint8_t buf[8192];
+	Elf32_Ehdr *eh;
+	Elf32_Phdr *ph;
+};
+
+static void img32_init(struct img32 *im, unsigned int n, bool note,
+		       uint32_t entry)
+{
+	Elf32_Nhdr nh = { .n_namesz = 4, .n_descsz = 4,
+			  .n_type = XEN_ELFNOTE_PHYS32_ENTRY };
+
+	memset(im, 0, sizeof(*im));
+	im->eh = (Elf32_Ehdr *)im->buf;
+	im->ph = (Elf32_Phdr *)(im->buf + 52);
+	memcpy(im->eh->e_ident, ELFMAG, SELFMAG);
+	im->eh->e_ident[EI_CLASS] = ELFCLASS32;
+	im->eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	im->eh->e_type = ET_EXEC;
+	im->eh->e_machine = EM_386;
+	im->eh->e_phoff = 52;
+	im->eh->e_phentsize = sizeof(Elf32_Phdr);
+	im->eh->e_phnum = n;
+	im->eh->e_entry = 0x100000;
+	memset(im->buf + 1024, 0xcd, 512);
+	im->ph[0] = (Elf32_Phdr){ .p_type = PT_LOAD, .p_offset = 1024,
+				  .p_paddr = 0x100000, .p_filesz = 512,
+				  .p_memsz = 8192 };
+	if (note) {
+		memcpy(im->buf + 4096, &nh, sizeof(nh));
+		memcpy(im->buf + 4096 + 12, "Xen", 4);
+		memcpy(im->buf + 4096 + 16, &entry, 4);
+		im->ph[1] = (Elf32_Phdr){ .p_type = PT_NOTE, .p_offset = 4096,
+					  .p_filesz = 20 };
+	}
+}
+
+Test(elf, loads_elf32_pvh_image)
+{
+	struct img32 im;
+	struct boot_kernel bk;
+
+	img32_init(&im, 2, true, 0x100040);
+	ram[0x100000 + 4000] = 0x55;   /* bss: zeroed */
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), 0);
+	cr_assert_eq(bk.mode, BOOT_PVH);
+	cr_assert_eq(bk.entry, 0x100040);
+	cr_assert_eq(bk.start, 0x100000);
+	cr_assert_eq(bk.end, 0x102000);
+	cr_assert_eq(ram[0x100000], 0xcd);
+	cr_assert_eq(ram[0x100000 + 4000], 0);
+	cr_assert_str_eq(bk.format, "ELF32, PVH entry");
+}
+
+Test(elf, elf32_without_pvh_note_refused)
+{
+	struct img32 im;
+	struct boot_kernel bk;
+
+	img32_init(&im, 1, false, 0);
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), -EPROTO);
+}
+
+Test(elf, elf32_hostile_headers)
+{
+	struct img32 im;
+	struct boot_kernel bk;
+
+	img32_init(&im, 2, true, 0x100040);
+	im.ph[0].p_paddr = 0xfffff000;           /* wraps past 4 GiB / RAM */
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), -ERANGE);
+	img32_init(&im, 2, true, 0x100040);
+	im.ph[0].p_offset = 8000;                /* data past the file */
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), -ENOEXEC);
+	img32_init(&im, 2, true, 0x100040);
+	im.eh->e_phnum = 1000;                   /* headers past the file */
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), -ENOEXEC);
+	img32_init(&im, 2, true, 0x100040);
+	im.eh->e_machine = EM_ARM;
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), -ENOEXEC);
+	img32_init(&im, 2, true, 0x5000000);     /* entry outside the image */
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, sizeof(im.buf), &bk), -ENOEXEC);
+	cr_assert_eq(elf_load_kernel(&gm, im.buf, 40, &bk), -ENOEXEC, "truncated");
+}

@@ -93,3 +93,25 @@ Test(cmos, clock_in_bcd_and_uip_clear)
 	cmos_bus_ops.write(&c, 1, &v, 1);
 	cr_assert_eq(cmos_reg_read(&c, 0x0b), 0x02);
 }
+
+/* ACPI power-off: SLP_TYP 5 with SLP_EN, as Linux writes it for \_S5. */
+Test(acpi_sleep, s5_with_slp_en_powers_off)
+{
+	struct acpi_sleep s = { stop, NULL };
+	uint8_t v;
+
+	stops = 0;
+	v = 5 << 2;                        /* S5, but no SLP_EN */
+	acpi_sleep_bus_ops.write(&s, 0, &v, 1);
+	v = 3 << 2 | 1 << 5;               /* another sleep type */
+	acpi_sleep_bus_ops.write(&s, 0, &v, 1);
+	v = 5 << 2 | 1 << 5;               /* to the status register */
+	acpi_sleep_bus_ops.write(&s, 1, &v, 1);
+	cr_assert_eq(stops, 0);
+	acpi_sleep_bus_ops.read(&s, 1, &v, 1);
+	cr_assert_eq(v, 0, "never woken");
+	v = 5 << 2 | 1 << 5;
+	acpi_sleep_bus_ops.write(&s, 0, &v, 1);
+	cr_assert_eq(stops, 1);
+	cr_assert_eq(last_status, 0, "a guest power-off is a clean exit");
+}

@@ -306,3 +306,30 @@ Test(pci, bad_bar_declarations)
 	cr_assert_lt(pci_device_set_bar(&dev, 1, 0x1001, false, false, &bar_ops, NULL), 0);
 	cr_assert_lt(pci_device_set_bar(&dev, 1, 0, false, false, &bar_ops, NULL), 0);
 }
+
+/*
+ * A config write through ECAM (an MMIO access) that turns decoding on
+ * and so maps BARs onto the MMIO bus, and one through conf1 (a PIO
+ * access) mapping an I/O BAR onto the PIO bus: before, the handler ran
+ * under the bus's read lock and the remap waited for its write lock
+ * forever (the suite's timeout ends a hang). FreeBSD and Windows use
+ * ECAM for everything.
+ */
+Test(pci, bar_remap_from_inside_a_bus_access, .timeout = 10)
+{
+	uint8_t cmd[2] = { PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 0 }, d[4];
+	uint32_t bar0;
+
+	cr_assert_eq(pci_bus_add_device(&pb, &dev, 2), 2);
+	bar0 = cfg32(2, PCI_BASE_ADDRESS_0) & ~15u;
+	bus_write(&mmio, 0xe0000000 + (2 << 15) + PCI_COMMAND, cmd, 2);
+	cr_assert_geq(moves, 1, "BARs mapped from the ECAM write");
+	bus_read(&mmio, bar0, d, 4);
+	cr_assert_eq(d[0], 0x42, "BAR0 decodes");
+	/* Off and on again through conf1. */
+	out32(0xcf8, 0x80000000 | 2 << 11 | PCI_COMMAND);
+	bus_write(&pio, 0xcfc, (uint8_t[2]){ 0, 0 }, 2);
+	bus_write(&pio, 0xcfc, cmd, 2);
+	bus_read(&pio, cfg32(2, PCI_BASE_ADDRESS_2) & ~3u, d, 1);
+	cr_assert_eq(d[0], 0x42, "the I/O BAR decodes");
+}

@@ -5,7 +5,8 @@
  * kicks, and waits for the used-ring interrupt. Then it checks the used
  * ring and that the page reads back as zero (given back to the host).
  * With "-append intx" it leaves MSI-X off and takes the interrupt as INTx
- * through the IOAPIC (pin 11, level), acknowledging it by reading the ISR.
+ * through the IOAPIC input the device's Interrupt Line register names
+ * (level), acknowledging it by reading the ISR.
  * isa-debug-exit 0x10 (status 0x21) on success, 0x11 on failure.
  */
 #include "common.h"
@@ -20,7 +21,6 @@
 #define VEC_QUEUE  0x41
 #define LAPIC      0xfee00000
 #define IOAPIC     0xfec00000
-#define INTX_PIN   11
 
 _start:
 	mov $0x90000, %esp
@@ -63,9 +63,19 @@ _start:
 1:	mov $0xff, %al               /* the 8259s stay masked, as Linux */
 	out %al, $0x21               /* leaves them: IOAPIC only */
 	out %al, $0xa1
-	movl $0x10 + 2 * INTX_PIN, IOAPIC
+	mov $0x3c, %ecx              /* Interrupt Line: the IOAPIC input */
+	call cfg_read
+	movzbl %al, %eax
+	mov $10, %edi
+	cmp $16, %eax                /* a PCI line, 16-23, not an ISA IRQ */
+	jb fail
+	cmp $23, %eax
+	ja fail
+	lea 0x10(,%eax,2), %edx      /* redirection entry: low, then high */
+	mov %edx, IOAPIC
 	movl $VEC_QUEUE | 0x8000, IOAPIC + 0x10
-	movl $0x10 + 2 * INTX_PIN + 1, IOAPIC
+	inc %edx
+	mov %edx, IOAPIC
 	movl $0, IOAPIC + 0x10
 2:
 	mov common, %ebx
