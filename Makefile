@@ -5,7 +5,7 @@ SAN     ?=
 CFLAGS  := $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -D_GNU_SOURCE -I. -pthread -MMD -MP
-LDLIBS  := $(SAN) -pthread -luring -llz4 -lz -llzma -lzstd -ljansson
+LDLIBS  := $(SAN) -pthread -luring -llz4 -lz -llzma -lzstd -ljansson -lseccomp
 BUILD   ?= build
 
 LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c) \
@@ -17,6 +17,7 @@ VMM      := $(BUILD)/vmm
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all vmm deps guest run test unit integration boot-test nested asan tsan \
+	asan-build tsan-build \
 	fuzz fuzz-build bench clean
 all: vmm
 
@@ -71,9 +72,13 @@ boot-test: $(VMM) guest
 nested: $(VMM) guest
 	./tests/nested/stock.sh $(VMM) $(GUEST_DIR) $(NESTED_ARGS)
 
-# Every test: unit (Criterion), integration (tiny guests), stock boot.
-test: $(VMM) $(UNIT_BIN) $(TEST_GUESTS) guest
-	./tests/run-all.sh $(BUILD)
+# Every test: unit (Criterion), integration (tiny guests), the sanitizer
+# builds (ASan+UBSan unit + integration, TSan races, each fuzz target for
+# CI_FUZZ_SECS), the PVM guard and the stock guest on real KVM (nested).
+CI_FUZZ_SECS ?= 20
+test: $(VMM) $(UNIT_BIN) $(TEST_GUESTS) guest asan-build tsan-build fuzz-build
+	TSAN_TESTS="$(TSAN_TESTS)" FUZZ_NAMES="$(FUZZ_NAMES)" \
+	    CI_FUZZ_SECS=$(CI_FUZZ_SECS) ./tests/run-all.sh $(BUILD)
 
 run: $(VMM) guest
 	$(VMM) -m 512M -smp 2 -kernel $(GUEST_DIR)/vmlinuz \
@@ -83,11 +88,14 @@ run: $(VMM) guest
 # ASan + UBSan: the unit tests and the integration tests (real KVM, tiny
 # guests, bad input) with the instrumented vmm.
 ASAN_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-asan:
+asan-build:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g" SAN="$(ASAN_SAN)" vmm \
 	    build-asan/unit-tests $(TEST_GUESTS:$(BUILD)/%=build-asan/%)
+asan: asan-build guest
 	build-asan/unit-tests --jobs 2
-	./tests/integration/run.sh build-asan/vmm build-asan/guests
+	if [ -c /dev/kvm ]; then ./tests/integration/run.sh build-asan/vmm build-asan/guests; \
+	else GUEST_BUILD=$(GUEST_DIR) NESTED_DIR=$(BUILD)/nested \
+	    ./tests/nested/integration.sh build-asan/vmm build-asan/guests; fi
 
 # libFuzzer targets (clang), linked against the real code built with
 # ASan + UBSan: `make fuzz` runs each for FUZZ_SECS (default 60) from its
@@ -110,12 +118,11 @@ $(BUILD)/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(BUILD)/libvmm.a
 # Criterion shim (tests/tsan/): Criterion cannot run under TSan.
 TSAN_SAN := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
 TSAN_TESTS := races qmp_socket net_dev virtio_pci
-tsan:
+tsan-build:
 	$(MAKE) BUILD=build-tsan OPT="-O1 -g" SAN="$(TSAN_SAN)" \
 	    $(TSAN_TESTS:%=build-tsan/tsan-%)
-	for t in $(TSAN_TESTS); do \
-	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=tests/tsan/suppressions.txt" \
-	    build-tsan/tsan-$$t || exit 1; done
+tsan: tsan-build
+	./scripts/tsan.sh build-tsan $(TSAN_TESTS)
 
 $(BUILD)/tsan-%: tests/unit/test_%.c tests/tsan/main.c $(BUILD)/libvmm.a
 	$(CC) $(CFLAGS) -Itests/tsan -o $@ $< tests/tsan/main.c $(BUILD)/libvmm.a $(LDLIBS)

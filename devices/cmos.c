@@ -25,6 +25,9 @@ void cmos_init(struct cmos *c)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
+	/* glibc reads /etc/localtime on the first time conversion, even for
+	 * gmtime_r(); do it here, before the vCPU thread is sandboxed. */
+	tzset();
 	c->nvram[RTC_REG_A] = 0x26;   /* 32.768 kHz base, 1024 Hz, UIP clear */
 	c->nvram[RTC_REG_B] = 0x02;   /* 24-hour, BCD */
 	c->nvram[RTC_REG_D] = 0x80;   /* battery good */

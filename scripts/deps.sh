@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="gcc make pkg-config liburing-dev libcriterion-dev libjansson-dev
-      liblz4-dev zlib1g-dev liblzma-dev libzstd-dev
+      liblz4-dev zlib1g-dev liblzma-dev libzstd-dev libseccomp-dev
       busybox-static cpio
       binutils python3 time tmux acpica-tools socat
       qemu-system-x86 clang libclang-rt-14-dev"

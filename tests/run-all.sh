@@ -1,6 +1,8 @@
 #!/bin/bash
 # Every test, in order of cost: unit (Criterion), integration (tiny guests
-# on KVM: this host's, or L1's when this host has none), the PVM guard
+# on KVM: this host's, or L1's when this host has none), the same two
+# under ASan+UBSan, the race tests under TSan, each fuzz target briefly,
+# the PVM guard
 # (the stock kernel on this host's KVM when that is PVM), and the stock
 # guest on real KVM inside L1 against vmm and QEMU (tests/nested/).
 # Ends with one "all: N passed, N failed, N skipped" line.
@@ -40,6 +42,42 @@ else
 fi
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 count "$T/integ"
+
+# Sanitizers: built by `make test` (asan-build, tsan-build, fuzz-build);
+# a section whose build is missing fails rather than passing unseen.
+section "ASan + UBSan: unit tests"
+if [ -x build-asan/unit-tests ]; then
+	build-asan/unit-tests --jobs 2 2>&1 | tee "$T/asan-unit"
+	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+	syn=$(grep 'Synthesis' "$T/asan-unit" | tail -1)
+	p=$(echo "$syn" | sed -E 's/.*Passing: ([0-9]+).*/\1/')
+	f=$(echo "$syn" | sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1 + \2/')
+	total_pass=$((total_pass + ${p:-0}))
+	total_fail=$((total_fail + ${f:-1}))
+else
+	echo "FAIL asan-unit: build-asan/unit-tests is missing (make asan-build)"
+	total_fail=$((total_fail + 1)); rc=1
+fi
+
+section "ASan + UBSan: integration tests"
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	./tests/integration/run.sh build-asan/vmm build-asan/guests 2>&1 | tee "$T/asan-integ"
+else
+	GUEST_BUILD="$B/guest" NESTED_DIR="$B/nested" \
+		./tests/nested/integration.sh build-asan/vmm build-asan/guests 2>&1 | tee "$T/asan-integ"
+fi
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+count "$T/asan-integ"
+
+section "ThreadSanitizer: the race tests"
+./scripts/tsan.sh build-tsan ${TSAN_TESTS:-races qmp_socket net_dev virtio_pci} 2>&1 | tee "$T/tsan"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+count "$T/tsan"
+
+section "fuzz targets (${CI_FUZZ_SECS:-20} s each)"
+./scripts/fuzz.sh build-fuzz "${CI_FUZZ_SECS:-20}" ${FUZZ_NAMES:-$(ls tests/fuzz/fuzz_*.c | sed -E 's|.*/fuzz_(.*)\.c|\1|')} 2>&1 | tee "$T/fuzz"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+count "$T/fuzz"
 
 section "PVM guard (stock kernel on this host's KVM, when it is PVM)"
 ./tests/boot/boot-test.sh "$B/vmm" "$B/guest" 2>&1 | tee "$T/boot"

@@ -419,7 +419,7 @@ static int blk_start_backend(struct blk_dev *b, char *err, size_t errlen)
 			b->opts.path, strerror(-r));
 	}
 	b->use_pool = true;
-	r = blk_pool_start(&b->pool, b->fd, b->cq_efd, 4);
+	r = blk_pool_start(&b->pool, b->fd, b->cq_efd, 4, b->opts.sandbox);
 	if (r < 0) {
 		snprintf(err, errlen, "-drive: cannot start I/O threads: %s.",
 			 strerror(-r));

@@ -26,6 +26,8 @@ enum blk_aio { BLK_AIO_DEFAULT, BLK_AIO_IO_URING, BLK_AIO_THREADS };
 #define BLK_MAX_QUEUES   16
 #define BLK_INLINE_IOVS  4
 
+struct sandbox;
+
 struct blk_opts {
 	const char *path;
 	bool read_only;
@@ -37,6 +39,7 @@ struct blk_opts {
 	uint16_t num_queues;          /* 0: one */
 	uint16_t logical_block_size;  /* 0: 512 */
 	uint16_t physical_block_size; /* 0: the logical size */
+	const struct sandbox *sandbox; /* for aio=threads workers; may be NULL */
 };
 
 /* One request on its way through a backend. */
@@ -69,6 +72,7 @@ struct blk_pool {
 	unsigned int running;
 	bool stop;
 	int fd, efd;
+	const struct sandbox *sandbox;  /* the workers confine themselves */
 };
 
 struct blk_dev {
@@ -111,7 +115,8 @@ void blk_complete(void *ctx);
 
 /* The thread pool (blk_pool.c). Jobs run blk_inflight_run(); finished
  * ones are collected with blk_pool_take_done() after @efd fires. */
-int blk_pool_start(struct blk_pool *p, int fd, int efd, unsigned int n);
+int blk_pool_start(struct blk_pool *p, int fd, int efd, unsigned int n,
+		   const struct sandbox *sb);
 void blk_pool_queue(struct blk_pool *p, struct blk_inflight *f);
 struct blk_inflight *blk_pool_take_done(struct blk_pool *p);
 /* Wait for queued and running jobs, then end the threads. */

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "util/sandbox.h"
 #include "virtio/blk.h"
 
 /* Move @len bytes, continuing after short transfers; bytes or -errno. */
@@ -82,6 +83,7 @@ static void *blk_pool_worker(void *arg)
 	struct blk_pool *p = arg;
 	uint64_t one = 1;
 
+	sandbox_enter_or_die(p->sandbox, SANDBOX_BLK_POOL);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct blk_inflight *f;
@@ -112,9 +114,10 @@ static void *blk_pool_worker(void *arg)
 	return NULL;
 }
 
-int blk_pool_start(struct blk_pool *p, int fd, int efd, unsigned int n)
+int blk_pool_start(struct blk_pool *p, int fd, int efd, unsigned int n,
+		   const struct sandbox *sb)
 {
-	*p = (struct blk_pool){ .fd = fd, .efd = efd };
+	*p = (struct blk_pool){ .fd = fd, .efd = efd, .sandbox = sb };
 	p->todo_tail = &p->todo;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);

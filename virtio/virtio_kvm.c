@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/sandbox.h"
 #include "virtio/virtio_kvm.h"
 
 #define EV_STOP  0xffff0000u
@@ -192,6 +193,7 @@ static void *vk_thread(void *arg)
 {
 	struct virtio_kvm *vk = arg;
 
+	sandbox_enter_or_die(vk->sandbox, SANDBOX_IO);
 	for (;;) {
 		struct epoll_event ev[8];
 		int n = epoll_wait(vk->epfd, ev, 8, -1);
@@ -227,9 +229,12 @@ static void *vk_thread(void *arg)
 	return NULL;
 }
 
-int virtio_kvm_start(struct virtio_kvm *vk)
+int virtio_kvm_start(struct virtio_kvm *vk, const struct sandbox *sb)
 {
-	int r = pthread_create(&vk->thread, NULL, vk_thread, vk);
+	int r;
+
+	vk->sandbox = sb;
+	r = pthread_create(&vk->thread, NULL, vk_thread, vk);
 
 	if (r)
 		return -r;

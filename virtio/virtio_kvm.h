@@ -18,7 +18,10 @@
  */
 #define VIRTIO_KVM_MAX_WATCH 8
 
+struct sandbox;
+
 struct virtio_kvm {
+	const struct sandbox *sandbox;  /* the I/O thread confines itself */
 	struct kvm *kvm;
 	struct kvm_irq_router *router;
 	struct virtio_pci *vp;
@@ -66,7 +69,8 @@ int virtio_kvm_watch_fd(struct virtio_kvm *vk, int fd, void (*cb)(void *),
 int virtio_kvm_watch_enable(struct virtio_kvm *vk, int idx, bool on);
 /* Run @tick every @secs seconds in the I/O thread (0: stop). */
 int virtio_kvm_set_tick(struct virtio_kvm *vk, unsigned int secs);
-int virtio_kvm_start(struct virtio_kvm *vk);
+/* Start the I/O thread; it confines itself with @sb (may be NULL). */
+int virtio_kvm_start(struct virtio_kvm *vk, const struct sandbox *sb);
 void virtio_kvm_stop(struct virtio_kvm *vk);
 
 #endif

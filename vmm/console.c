@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/sandbox.h"
 #include "vmm/console.h"
 #include "vmm/options.h"
 
@@ -106,6 +107,7 @@ static void *console_thread(void *arg)
 	struct console *c = arg;
 	uint8_t buf[256];
 
+	sandbox_enter_or_die(c->sandbox, SANDBOX_CONSOLE);
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = c->in_fd, .events = POLLIN },
@@ -144,10 +146,11 @@ static void *console_thread(void *arg)
 	return NULL;
 }
 
-int console_start(struct console *c)
+int console_start(struct console *c, const struct sandbox *sb)
 {
 	int r;
 
+	c->sandbox = sb;
 	if (c->in_fd < 0)
 		return 0;
 	if (isatty(c->in_fd) && tcgetattr(c->in_fd, &c->saved) == 0) {

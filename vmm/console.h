@@ -15,6 +15,8 @@
  * is in raw mode; console_exit() restores it on every exit path (and an
  * atexit handler covers exit() calls). Ctrl-A x quits like QEMU.
  */
+struct sandbox;
+
 struct console {
 	int out_fd;          /* -1: discard */
 	int in_fd;           /* -1: no input */
@@ -28,11 +30,12 @@ struct console {
 	int quit_efd;        /* eventfd: tells the input thread to leave */
 	pthread_t thread;
 	bool thread_started;
+	const struct sandbox *sandbox;  /* the input thread confines itself */
 };
 
 int console_init(struct console *c, int mode, const char *path,
 		 struct serial *uart, machine_stop_fn stop, void *ctx);
-int console_start(struct console *c);
+int console_start(struct console *c, const struct sandbox *sb);
 void console_exit(struct console *c);
 /* The UART's transmit sink. */
 void console_tx(void *ctx, uint8_t byte);

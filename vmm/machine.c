@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/sandbox.h"
 #include "util/util.h"
 #include "vmm/aml.h"
 #include "vmm/bootinfo.h"
@@ -406,6 +407,7 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 		.num_queues = bc->num_queues,
 		.logical_block_size = bc->logical_block_size,
 		.physical_block_size = bc->physical_block_size,
+		.sandbox = &m->sandbox,
 	};
 	struct virtio_kvm *vk = &m->blk_kvm[i];
 	struct virtio_pci_backend be;
@@ -553,6 +555,12 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	bus_init(&m->mmio, "mmio");
 	kvm_irq_router_init(&m->router);
 	pvm_quirks_init(&m->pvm, cfg->pvm);
+	m->sandbox.on = cfg->sandbox;
+	m->sandbox.audit = getenv("VMM_SANDBOX_AUDIT") != NULL;
+	if (m->sandbox.on && (r = sandbox_probe()) < 0)
+		return build_err(err, errlen, r,
+				 "-sandbox on: this system cannot install seccomp filters (%s); use -sandbox off.",
+				 strerror(-r));
 
 	/* Check the user's files before anything touches /dev/kvm. */
 	if (access(cfg->kernel, R_OK) < 0)
@@ -598,17 +606,20 @@ int machine_run(struct machine *m)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	r = console_start(&m->console);
+	r = console_start(&m->console, &m->sandbox);
 	if (r == 0 && m->balloon)
-		r = virtio_kvm_start(&m->balloon_kvm);
+		r = virtio_kvm_start(&m->balloon_kvm, &m->sandbox);
 	for (unsigned int i = 0; r == 0 && i < m->nblk; i++)
-		r = virtio_kvm_start(&m->blk_kvm[i]);
+		r = virtio_kvm_start(&m->blk_kvm[i], &m->sandbox);
 	for (unsigned int i = 0; r == 0 && i < m->nnet; i++)
-		r = virtio_kvm_start(&m->net_kvm[i]);
+		r = virtio_kvm_start(&m->net_kvm[i], &m->sandbox);
 	if (r == 0 && m->qmp)
-		r = qmp_start(m->qmp);
+		r = qmp_start(m->qmp, &m->sandbox);
 	if (r == 0)
 		r = vcpu_threads_start(m);
+	/* Last: every other thread exists and confines itself. */
+	if (r == 0)
+		sandbox_enter_or_die(&m->sandbox, SANDBOX_MAIN);
 	if (r < 0) {
 		char why[96];
 

@@ -11,6 +11,7 @@
 #include "devices/serial.h"
 #include "kvm/guestmem.h"
 #include "kvm/kvm.h"
+#include "util/sandbox.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
 #include "vmm/options.h"
@@ -55,6 +56,7 @@ struct machine {
 	struct qmp *qmp;                  /* NULL without -qmp */
 	struct console console;
 	struct pvm_quirks pvm;
+	struct sandbox sandbox;           /* -sandbox: each thread enters it */
 	struct boot_kernel kernel;
 	struct vcpu_thread *vcpus;
 	unsigned int nr_vcpus;

@@ -124,6 +124,48 @@ void options_free(struct vm_config *cfg)
 	cfg->ndevices = 0;
 }
 
+/*
+ * -sandbox on|off[,obsolete=deny,elevateprivileges=deny,spawn=deny,
+ * resourcecontrol=deny]: QEMU's spelling. Our allow-list always denies
+ * what those keys name, so "deny" is accepted and "allow" refused.
+ */
+static int parse_sandbox(const char *val, struct vm_config *cfg, char *err,
+			 size_t len)
+{
+	static const char *const keys[] = { "obsolete", "elevateprivileges",
+					    "spawn", "resourcecontrol", NULL };
+	struct kv_opts kv;
+	int r = kv_parse(val, &kv, true);
+
+	if (r < 0)
+		return opt_err(err, len, "-sandbox: cannot parse '%s'.", val);
+	if (!strcmp(kv.driver, "on")) {
+		cfg->sandbox = true;
+	} else if (!strcmp(kv.driver, "off")) {
+		cfg->sandbox = false;
+	} else {
+		r = opt_err(err, len, "-sandbox: '%s' is not on or off.",
+			    kv.driver ? kv.driver : val);
+		kv_free(&kv);
+		return r;
+	}
+	for (unsigned int i = 0; i < kv.n && r == 0; i++) {
+		bool known = false;
+
+		for (const char *const *k = keys; *k; k++)
+			known |= !strcmp(kv.key[i], *k);
+		if (!known)
+			r = opt_err(err, len, "-sandbox: unknown property '%s'.",
+				    kv.key[i]);
+		else if (strcmp(kv.val[i], "deny"))
+			r = opt_err(err, len,
+				    "-sandbox: %s=%s is not supported (vmm's sandbox always denies it).",
+				    kv.key[i], kv.val[i]);
+	}
+	kv_free(&kv);
+	return r;
+}
+
 struct opt_desc {
 	const char *name;
 	const char *arg;    /* NULL: takes no value */
@@ -150,6 +192,7 @@ static const struct opt_desc opt_table[] = {
 	{ "cpu", "host", "CPU model (only host)" },
 	{ "display", "none", "display backend (only none)" },
 	{ "vga", "none", "VGA card (only none)" },
+	{ "sandbox", "on|off", "seccomp allow-list per thread after setup (default on; docs/sandbox.md)" },
 	{ "pvm-quirks", "auto|on|off", "workarounds for the PVM software hypervisor (default auto)" },
 	{ "v", NULL, "verbose: say how the kernel is booted; twice for debug" },
 	{ "help", NULL, "print this help and exit (also -h)" },
@@ -406,6 +449,7 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	cfg->ncpus = 1;
 	cfg->serial = SERIAL_STDIO;
 	cfg->pvm = TRI_AUTO;
+	cfg->sandbox = VMM_SANDBOX_DEFAULT;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *name, *val = NULL;
@@ -460,6 +504,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_choice(name, val, cpu_ok, err, len);
 		} else if (!strcmp(name, "display") || !strcmp(name, "vga")) {
 			r = parse_choice(name, val, none_ok, err, len);
+		} else if (!strcmp(name, "sandbox")) {
+			r = parse_sandbox(val, cfg, err, len);
 		} else if (!strcmp(name, "pvm-quirks")) {
 			if (!strcmp(val, "auto"))
 				cfg->pvm = TRI_AUTO;

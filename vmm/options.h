@@ -86,6 +86,15 @@ struct net_cfg {
 /* PCI devices in command-line order (slots are handed out in it). */
 enum pci_kind { PCI_BALLOON, PCI_BLK, PCI_NET };
 
+/* Sanitizer runtimes trace the process at exit (LeakSanitizer uses
+ * ptrace) and map memory on their own: the sandbox is off by default in
+ * those builds only. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define VMM_SANDBOX_DEFAULT false
+#else
+#define VMM_SANDBOX_DEFAULT true
+#endif
+
 struct vm_config {
 	uint64_t ram_size;
 	unsigned int ncpus;
@@ -97,6 +106,7 @@ struct vm_config {
 	bool debug_exit;
 	uint16_t debug_exit_port, debug_exit_size;
 	enum tristate pvm;
+	bool sandbox;                   /* -sandbox on|off */
 	int verbose;
 	bool help, version;
 	struct balloon_cfg balloon;

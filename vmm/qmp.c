@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/sandbox.h"
 #include "vmm/qmp.h"
 
 #ifndef VMM_VERSION
@@ -608,6 +609,7 @@ static void *qmp_thread(void *arg)
 {
 	struct qmp *q = arg;
 
+	sandbox_enter_or_die(q->sandbox, SANDBOX_QMP);
 	for (;;) {
 		struct epoll_event ev[8];
 		int n = epoll_wait(q->epfd, ev, 8, -1);
@@ -657,6 +659,9 @@ int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
 	q->listen_fd = q->epfd = q->wake_fd = q->timer_fd = -1;
 	q->ops = *ops;
 	pthread_mutex_init(&q->lock, NULL);
+	/* jansson seeds its hash tables from /dev/urandom on the first
+	 * object; do it now, before any thread is sandboxed (no open()). */
+	json_object_seed(0);
 	q->pending_events = json_array();
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -684,9 +689,12 @@ int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
 	return 0;
 }
 
-int qmp_start(struct qmp *q)
+int qmp_start(struct qmp *q, const struct sandbox *sb)
 {
-	int r = pthread_create(&q->thread, NULL, qmp_thread, q);
+	int r;
+
+	q->sandbox = sb;
+	r = pthread_create(&q->thread, NULL, qmp_thread, q);
 
 	if (r)
 		return -r;

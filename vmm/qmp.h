@@ -51,7 +51,10 @@ struct qmp_client {
 	bool want_out;                   /* EPOLLOUT asked for */
 };
 
+struct sandbox;
+
 struct qmp {
+	const struct sandbox *sandbox;  /* the thread confines itself */
 	struct qmp_ops ops;
 	char *path;
 	int listen_fd, epfd, wake_fd, timer_fd;
@@ -73,7 +76,7 @@ json_t *qmp_greeting(void);
 json_t *qmp_event(const char *name, json_t *data);
 
 int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops);
-int qmp_start(struct qmp *q);
+int qmp_start(struct qmp *q, const struct sandbox *sb);
 /* Queue an event for every negotiated client; safe from any thread. */
 void qmp_emit(struct qmp *q, const char *name, json_t *data);
 void qmp_stop(struct qmp *q);

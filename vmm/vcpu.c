@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/sandbox.h"
 #include "vmm/machine.h"
 
 #define SIG_VCPU_KICK SIGUSR1
@@ -90,6 +91,7 @@ static void *vcpu_thread_fn(void *arg)
 	sigfillset(&set);
 	sigdelset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	sandbox_enter_or_die(&m->sandbox, SANDBOX_VCPU);
 
 	while (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {
 		int r = kvm_vcpu_run(vcpu);

@@ -140,8 +140,9 @@ run net-netdev-twice 1 "netdev 'n0' is already used" "" -- -kernel "$GUESTS/rese
 	-netdev tap,id=n0 -device virtio-net-pci,netdev=n0 -device virtio-net-pci,netdev=n0
 
 # QMP end to end with the balloon guest (RSS given back and regained).
-python3 "$(dirname "$0")/qmp_balloon.py" "$VMM" "$GUESTS" > "$T/qmp.out" 2>&1
-grep -E '^(PASS|FAIL|measure)' "$T/qmp.out"
+# Streamed line by line: a nested run's idle watchdog sees the progress.
+python3 -u "$(dirname "$0")/qmp_balloon.py" "$VMM" "$GUESTS" 2>&1 |
+	tee "$T/qmp.out" | grep --line-buffered -E '^(PASS|FAIL|measure)'
 pass=$((pass + $(grep -c '^PASS' "$T/qmp.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmp.out")))
 grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
@@ -193,6 +194,33 @@ for cache in writeback none; do
 		bad blk-durable-$cache "sector 1 lost after kill -9"
 	fi
 done
+
+# The sandbox (-sandbox, default on): every thread of a running VMM with
+# each thread class present carries its seccomp filter, SIGTERM still
+# tears everything down with status 0; -sandbox off installs nothing.
+for sb in on off; do
+	truncate -s 0 "$T/sb.img"; truncate -s 1M "$T/sb.img"
+	"$VMM" -sandbox $sb -m 64M -kernel "$GUESTS/blk.elf" -append hold $DX \
+		-drive file=$T/sb.img,if=none,id=d0,format=raw,aio=threads \
+		-device virtio-blk-pci,drive=d0,serial=vmm-ser1 $BAL \
+		-qmp unix:$T/sb.sock,server=on,wait=off \
+		< <(sleep 120) >"$T/sb.out" 2>"$T/sb.err" &
+	vm=$!
+	for _ in $(seq 600); do grep -q "blk flushed" "$T/sb.out" && break; sleep 0.1; done
+	modes=$(grep -h '^Seccomp:' /proc/$vm/task/*/status 2>/dev/null |
+		tr -dc '0-9\n' | sort | uniq -c | tr -s ' ' | sed 's/^ //')
+	threads=$(ls /proc/$vm/task 2>/dev/null | wc -l)
+	kill -TERM $vm; wait $vm; st=$?
+	want="$threads $([ $sb = on ] && echo 2 || echo 0)"
+	# main, vCPU, console, QMP, 2 device I/O threads, 4 blk workers.
+	if [ "$threads" -ge 10 ] && [ "$modes" = "$want" ] && [ $st = 0 ]; then
+		ok sandbox-$sb-every-thread
+	else
+		bad sandbox-$sb-every-thread "$threads threads, Seccomp modes '$modes' (want '$want'), status $st: $(head -c 300 "$T/sb.err")"
+	fi
+done
+run sandbox-bad-value 1 "-sandbox: 'maybe' is not on or off." "" -- \
+	-sandbox maybe -kernel "$GUESTS/reset.elf"
 
 # A host filesystem that fills up: the guest gets IOERR, the VMM goes on.
 mkdir -p "$T/full"

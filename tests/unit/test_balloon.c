@@ -231,3 +231,50 @@ Test(balloon, config_target_and_actual)
 	wr(VPCI_DEVICE_OFF + 4, 5, 2);   /* wrong width: ignored */
 	cr_assert_eq(balloon_get_actual(&b), 1234);
 }
+
+/* Inflating more than RAM: every RAM page named twice, then a few hundred
+ * more that do not exist. Only real pages are given back (the count may
+ * exceed RAM by the repeats; no byte outside RAM is touched). */
+Test(balloon, inflate_more_than_ram)
+{
+	static uint32_t pfns[2 * (RAM >> 12) + 256];
+	unsigned int n = 0;
+
+	bring_up(0);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t p = 0x100; p < (RAM >> 12); p++)
+			pfns[n++] = p;
+	for (uint32_t p = 0; p < 256; p++)
+		pfns[n++] = (RAM >> 12) + p;
+	/* Offer it in 1 KiB pieces from a buffer below the pages it frees. */
+	for (unsigned int off = 0; off < n * 4; off += 1024) {
+		unsigned int len = n * 4 - off < 1024 ? n * 4 - off : 1024;
+
+		memcpy(ram + 0x30000, (uint8_t *)pfns + off, len);
+		offer(0, 0x30000, len, false);
+		balloon_queue_notify(&b, 0);
+	}
+	cr_assert_eq(b.refused_pfns, 256);
+	cr_assert_eq(b.discarded_pages, 2 * ((RAM >> 12) - 0x100));
+	cr_assert_eq(used_idx(0), (n * 4 + 1023) / 1024);
+}
+
+/* A stats buffer far longer than the stats array (and tags past it):
+ * parsed up to what fits, nothing written beyond b.stats. */
+Test(balloon, stats_buffer_longer_than_array)
+{
+	static struct virtio_balloon_stat st[512];
+
+	bring_up(1u << VIRTIO_BALLOON_F_STATS_VQ);
+	for (int i = 0; i < 512; i++) {
+		st[i].tag = (uint16_t)(i * 7919);
+		st[i].val = 0xdead0000u + i;
+	}
+	st[0].tag = VIRTIO_BALLOON_S_MEMFREE;
+	st[0].val = 4242;
+	memcpy(ram + 0x30000, st, sizeof(st));
+	offer(2, 0x30000, sizeof(st), false);
+	balloon_queue_notify(&b, 2);
+	cr_assert(b.stats_held);
+	cr_assert_eq(b.stats[VIRTIO_BALLOON_S_MEMFREE], 4242);
+}

@@ -310,3 +310,27 @@ Test(options, netdev_refusals)
 		options_free(&cfg);
 	}
 }
+
+/* -sandbox as QEMU spells it: on|off, and its deny-only keys. */
+Test(options, sandbox)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k"), 0);
+	cr_assert_eq(cfg.sandbox, VMM_SANDBOX_DEFAULT);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-sandbox", "off"), 0);
+	cr_assert(!cfg.sandbox);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-sandbox",
+			   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"), 0);
+	cr_assert(cfg.sandbox);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-sandbox", "maybe"), 0);
+	cr_assert_str_eq(err, "-sandbox: 'maybe' is not on or off.");
+	cr_assert_lt(PARSE("-kernel", "k", "-sandbox", "on,spawn=allow"), 0);
+	cr_assert_str_eq(err, "-sandbox: spawn=allow is not supported (vmm's sandbox always denies it).");
+	cr_assert_lt(PARSE("-kernel", "k", "-sandbox", "on,bogus=1"), 0);
+	cr_assert_str_eq(err, "-sandbox: unknown property 'bogus'.");
+}

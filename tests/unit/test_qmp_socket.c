@@ -40,7 +40,7 @@ static void setup(void)
 {
 	snprintf(path, sizeof(path), "/tmp/vmm-qmp-test.%d", getpid());
 	cr_assert_eq(qmp_init(&q, path, &ops), 0);
-	cr_assert_eq(qmp_start(&q), 0);
+	cr_assert_eq(qmp_start(&q, NULL), 0);
 }
 
 static void teardown(void)
