@@ -335,6 +335,28 @@ void blk_complete(void *ctx)
 	virtio_pci_locked(&b->vp, blk_complete_locked, b);
 }
 
+/* No format= given: read the header (aligned, for O_DIRECT) and refuse
+ * an image that is not raw, as QEMU would have opened it as its format. */
+static int blk_refuse_non_raw(struct blk_dev *b, char *err, size_t errlen)
+{
+	static const size_t len = 4096;
+	const char *fmt;
+	uint8_t *buf;
+	ssize_t n;
+
+	if (posix_memalign((void **)&buf, len, len))
+		return -ENOMEM;
+	n = pread(b->fd, buf, len, 0);
+	fmt = n > 0 ? blk_probe_format(buf, n) : NULL;
+	free(buf);
+	if (!fmt)
+		return 0;
+	snprintf(err, errlen,
+		 "-drive: '%s' is a %s image, and vmm reads raw images only: convert it (qemu-img convert -O raw), or give format=raw to hand the file to the guest as it is.",
+		 b->opts.path, fmt);
+	return -EINVAL;
+}
+
 static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 {
 	const struct blk_opts *o = &b->opts;
@@ -342,6 +364,7 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 	struct flock lk = { .l_type = o->read_only ? F_RDLCK : F_WRLCK,
 			    .l_whence = SEEK_SET };
 	struct stat st;
+	int r;
 
 	if (o->cache == BLK_CACHE_NONE)
 		flags |= O_DIRECT;
@@ -371,6 +394,8 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 			 holder, o->read_only ? "it is open for writing" : "it is in use");
 		return -EBUSY;
 	}
+	if (!o->format_raw && (r = blk_refuse_non_raw(b, err, errlen)) < 0)
+		return r;
 	if (fstat(b->fd, &st) < 0)
 		return -errno;
 	if (S_ISBLK(st.st_mode)) {

@@ -40,6 +40,7 @@ struct blk_opts {
 	uint16_t logical_block_size;  /* 0: 512 */
 	uint16_t physical_block_size; /* 0: the logical size */
 	const struct sandbox *sandbox; /* for aio=threads workers; may be NULL */
+	bool format_raw;              /* format=raw given: no probing */
 };
 
 /* One request on its way through a backend. */
@@ -110,6 +111,9 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 	     const struct blk_opts *o, const struct virtio_pci_backend *be,
 	     char *err, size_t errlen);
 void blk_exit(struct blk_dev *b);
+/* The image format a header announces ("qcow2", "vmdk", ...), or NULL
+ * when it looks like none (raw). blk_probe.c. */
+const char *blk_probe_format(const uint8_t *buf, size_t n);
 /* Reap completions (the I/O thread calls this when cq_efd fires). */
 void blk_complete(void *ctx);
 

@@ -302,29 +302,29 @@ static void common_snapshot(struct virtio_pci *vp, uint8_t *b)
 	struct virtio_pci_queue *q = vp_selected(vp);
 
 	memset(b, 0, sizeof(struct virtio_pci_common_cfg));
-	put_le(b + 0x00, vp->dfselect, 4);
-	put_le(b + 0x04, vp->dfselect < 2 ?
+	put_le(b + VIRTIO_PCI_COMMON_DFSELECT, vp->dfselect, 4);
+	put_le(b + VIRTIO_PCI_COMMON_DF, vp->dfselect < 2 ?
 	       (uint32_t)(vp->device_features >> (32 * vp->dfselect)) : 0, 4);
-	put_le(b + 0x08, vp->gfselect, 4);
-	put_le(b + 0x0c, vp->gfselect < 2 ?
+	put_le(b + VIRTIO_PCI_COMMON_GFSELECT, vp->gfselect, 4);
+	put_le(b + VIRTIO_PCI_COMMON_GF, vp->gfselect < 2 ?
 	       (uint32_t)(vp->driver_features >> (32 * vp->gfselect)) : 0, 4);
-	put_le(b + 0x10, vp->msix_config, 2);
-	put_le(b + 0x12, vp->ops->num_queues, 2);
-	b[0x14] = vp->status;
-	b[0x15] = vp->config_generation;
-	put_le(b + 0x16, vp->queue_select, 2);
+	put_le(b + VIRTIO_PCI_COMMON_MSIX, vp->msix_config, 2);
+	put_le(b + VIRTIO_PCI_COMMON_NUMQ, vp->ops->num_queues, 2);
+	b[VIRTIO_PCI_COMMON_STATUS] = vp->status;
+	b[VIRTIO_PCI_COMMON_CFGGENERATION] = vp->config_generation;
+	put_le(b + VIRTIO_PCI_COMMON_Q_SELECT, vp->queue_select, 2);
 	if (!q)
 		return;   /* a queue that does not exist reads as size 0 */
-	put_le(b + 0x18, q->size, 2);
-	put_le(b + 0x1a, q->msix_vector, 2);
-	put_le(b + 0x1c, q->vq.enabled, 2);
-	put_le(b + 0x1e, vp->queue_select, 2);
-	put_le(b + 0x20, (uint32_t)q->vq.desc_gpa, 4);
-	put_le(b + 0x24, (uint32_t)(q->vq.desc_gpa >> 32), 4);
-	put_le(b + 0x28, (uint32_t)q->vq.avail_gpa, 4);
-	put_le(b + 0x2c, (uint32_t)(q->vq.avail_gpa >> 32), 4);
-	put_le(b + 0x30, (uint32_t)q->vq.used_gpa, 4);
-	put_le(b + 0x34, (uint32_t)(q->vq.used_gpa >> 32), 4);
+	put_le(b + VIRTIO_PCI_COMMON_Q_SIZE, q->size, 2);
+	put_le(b + VIRTIO_PCI_COMMON_Q_MSIX, q->msix_vector, 2);
+	put_le(b + VIRTIO_PCI_COMMON_Q_ENABLE, q->vq.enabled, 2);
+	put_le(b + VIRTIO_PCI_COMMON_Q_NOFF, vp->queue_select, 2);
+	put_le(b + VIRTIO_PCI_COMMON_Q_DESCLO, (uint32_t)q->vq.desc_gpa, 4);
+	put_le(b + VIRTIO_PCI_COMMON_Q_DESCHI, (uint32_t)(q->vq.desc_gpa >> 32), 4);
+	put_le(b + VIRTIO_PCI_COMMON_Q_AVAILLO, (uint32_t)q->vq.avail_gpa, 4);
+	put_le(b + VIRTIO_PCI_COMMON_Q_AVAILHI, (uint32_t)(q->vq.avail_gpa >> 32), 4);
+	put_le(b + VIRTIO_PCI_COMMON_Q_USEDLO, (uint32_t)q->vq.used_gpa, 4);
+	put_le(b + VIRTIO_PCI_COMMON_Q_USEDHI, (uint32_t)(q->vq.used_gpa >> 32), 4);
 }
 
 static uint16_t vp_checked_vector(struct virtio_pci *vp, uint16_t v)
@@ -395,6 +395,9 @@ static void queue_enable(struct virtio_pci *vp, struct virtio_pci_queue *q)
 		vp_needs_reset_locked(vp, "queue enabled with rings outside RAM or misaligned");
 }
 
+/* A common_cfg register and the one width it is accessed with. */
+#define CC(off, len) ((off) | (len) << 8)
+
 static void common_write(struct virtio_pci *vp, unsigned int off,
 			 const uint8_t *data, unsigned int len, bool *activate)
 {
@@ -405,29 +408,29 @@ static void common_write(struct virtio_pci *vp, unsigned int off,
 	bool q_writable = q && !q->vq.enabled && !live;
 	uint64_t *addr = NULL;
 
-	switch (off | len << 8) {
-	case 0x00 | 4 << 8:
+	switch (CC(off, len)) {
+	case CC(VIRTIO_PCI_COMMON_DFSELECT, 4):
 		vp->dfselect = v;
 		return;
-	case 0x08 | 4 << 8:
+	case CC(VIRTIO_PCI_COMMON_GFSELECT, 4):
 		vp->gfselect = v;
 		return;
-	case 0x0c | 4 << 8:
+	case CC(VIRTIO_PCI_COMMON_GF, 4):
 		if (vp->gfselect >= 2 || (vp->status & VIRTIO_CONFIG_S_FEATURES_OK))
 			return;
 		vp->driver_features &= ~(0xffffffffULL << (32 * vp->gfselect));
 		vp->driver_features |= (uint64_t)v << (32 * vp->gfselect);
 		return;
-	case 0x10 | 2 << 8:
+	case CC(VIRTIO_PCI_COMMON_MSIX, 2):
 		vp->msix_config = vp_checked_vector(vp, v);
 		return;
-	case 0x14 | 1 << 8:
+	case CC(VIRTIO_PCI_COMMON_STATUS, 1):
 		status_write(vp, v, activate);
 		return;
-	case 0x16 | 2 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_SELECT, 2):
 		vp->queue_select = v;
 		return;
-	case 0x18 | 2 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_SIZE, 2):
 		if (!q_writable)
 			return;
 		if (v == 0 || (v & (v - 1)) || v > vp->ops->max_queue_size) {
@@ -437,23 +440,23 @@ static void common_write(struct virtio_pci *vp, unsigned int off,
 		}
 		q->size = v;
 		return;
-	case 0x1a | 2 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_MSIX, 2):
 		if (q)
 			q->msix_vector = vp_checked_vector(vp, v);
 		return;
-	case 0x1c | 2 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_ENABLE, 2):
 		if (q_writable && v == 1)
 			queue_enable(vp, q);
 		return;
-	case 0x20 | 4 << 8: case 0x24 | 4 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_DESCLO, 4): case CC(VIRTIO_PCI_COMMON_Q_DESCHI, 4):
 		if (q_writable)
 			addr = &q->vq.desc_gpa;
 		break;
-	case 0x28 | 4 << 8: case 0x2c | 4 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_AVAILLO, 4): case CC(VIRTIO_PCI_COMMON_Q_AVAILHI, 4):
 		if (q_writable)
 			addr = &q->vq.avail_gpa;
 		break;
-	case 0x30 | 4 << 8: case 0x34 | 4 << 8:
+	case CC(VIRTIO_PCI_COMMON_Q_USEDLO, 4): case CC(VIRTIO_PCI_COMMON_Q_USEDHI, 4):
 		if (q_writable)
 			addr = &q->vq.used_gpa;
 		break;

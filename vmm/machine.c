@@ -348,6 +348,10 @@ static int machine_add_net(struct machine *m, unsigned int i, char *err,
 	int r;
 
 	memcpy(o.mac, nc->mac, 6);
+	/* QEMU would run /etc/qemu-ifup here; say that we do not. */
+	if (dc->fd < 0 && !dc->script_given)
+		pr_warn("-netdev tap,id=%s: no script= given; vmm runs no /etc/qemu-ifup (as script=no): bring the tap up yourself",
+			dc->id);
 	if (dc->fd >= 0) {
 		r = tap_adopt(dc->fd, dc->vnet_hdr, name, err, errlen);
 		o.fds[0] = dc->fd;
@@ -407,7 +411,7 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 		.num_queues = bc->num_queues,
 		.logical_block_size = bc->logical_block_size,
 		.physical_block_size = bc->physical_block_size,
-		.sandbox = &m->sandbox,
+		.sandbox = &m->sandbox, .format_raw = dc->format_raw,
 	};
 	struct virtio_kvm *vk = &m->blk_kvm[i];
 	struct virtio_pci_backend be;

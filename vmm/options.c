@@ -233,44 +233,92 @@ int opt_parse_uint(const char *s, unsigned long long max,
 	return 0;
 }
 
+/*
+ * -smp [cpus=]N[,maxcpus=,sockets=,dies=,cores=,threads=], computed as
+ * QEMU 7.2 does: omitted levels are derived (sockets first, then cores,
+ * then threads), maxcpus defaults to the product, cpus to maxcpus; the
+ * product must equal maxcpus. vmm presents every vCPU as a core of one
+ * socket (one thread each) and has no CPU hotplug, so a topology it
+ * cannot give the guest is refused by name instead of changed silently;
+ * a bare count (-smp 4) names no topology and gets that layout.
+ */
 static int parse_smp(const char *s, struct vm_config *cfg, char *err,
 		     size_t len)
 {
+	static const char *const keys[] = { "cpus", "maxcpus", "sockets",
+					    "dies", "cores", "threads" };
+	unsigned long long v[6] = { 0 };   /* 0: not given */
+	unsigned long long cpus, maxcpus, sockets, dies, cores, threads;
 	struct kv_opts kv;
-	const char *n;
-	unsigned long long v;
 	int r;
 
-	/* "-smp 2" or "-smp cpus=2[,maxcpus=2,...]". */
 	r = kv_parse(s, &kv, s[0] >= '0' && s[0] <= '9');
 	if (r < 0)
 		return opt_err(err, len, "-smp: cannot parse '%s'.", s);
-	for (unsigned int i = 0; i < kv.n; i++) {
-		static const char *const known[] = { "cpus", "maxcpus", "sockets",
-						     "dies", "cores", "threads", NULL };
-		const char *const *k = known;
-
-		while (*k && strcmp(*k, kv.key[i]))
-			k++;
-		if (!*k) {
-			r = opt_err(err, len, "-smp: unknown property '%s'.",
-				    kv.key[i]);
-			kv_free(&kv);
-			return r;
-		}
-	}
-	n = kv.driver ? kv.driver : kv_get(&kv, "cpus");
-	if (!n)
-		n = "1";
-	if (opt_parse_uint(n, UINT32_MAX, &v) < 0 || v < 1 || v > VMM_MAX_CPUS) {
+	if (kv.driver && (opt_parse_uint(kv.driver, UINT32_MAX, &v[0]) < 0 ||
+			  v[0] == 0))
 		r = opt_err(err, len,
 			    "-smp: '%s' is not a vCPU count from 1 to %d.",
-			    n, VMM_MAX_CPUS);
-		kv_free(&kv);
-		return r;
+			    kv.driver, VMM_MAX_CPUS);
+	for (unsigned int i = 0; i < kv.n && r == 0; i++) {
+		unsigned int k = 0;
+
+		while (k < 6 && strcmp(keys[k], kv.key[i]))
+			k++;
+		if (k == 6)
+			r = opt_err(err, len, "-smp: unknown property '%s'.", kv.key[i]);
+		else if (opt_parse_uint(kv.val[i], 1u << 16, &v[k]) < 0 || !v[k])
+			r = opt_err(err, len, "-smp: bad value '%s' for '%s'.",
+				    kv.val[i], kv.key[i]);
 	}
-	cfg->ncpus = (unsigned int)v;
 	kv_free(&kv);
+	if (r < 0)
+		return r;
+	cpus = v[0]; maxcpus = v[1]; sockets = v[2];
+	dies = v[3] ? v[3] : 1;
+	cores = v[4]; threads = v[5];
+	if (!cpus && !maxcpus && !sockets && !cores && !threads)
+		cpus = 1;
+	maxcpus = maxcpus ? maxcpus : cpus;
+	if (!sockets) {
+		cores = cores ? cores : 1;
+		threads = threads ? threads : 1;
+		sockets = maxcpus ? maxcpus / (dies * cores * threads) : 1;
+		sockets = sockets ? sockets : 1;
+	} else if (!cores) {
+		threads = threads ? threads : 1;
+		cores = maxcpus / (sockets * dies * threads);
+		cores = cores ? cores : 1;
+	} else if (!threads) {
+		threads = maxcpus / (sockets * dies * cores);
+		threads = threads ? threads : 1;
+	}
+	maxcpus = maxcpus ? maxcpus : sockets * dies * cores * threads;
+	cpus = cpus ? cpus : maxcpus;
+	if (sockets * dies * cores * threads != maxcpus)
+		return opt_err(err, len,
+			       "-smp: sockets (%llu) * dies (%llu) * cores (%llu) * threads (%llu) != maxcpus (%llu).",
+			       sockets, dies, cores, threads, maxcpus);
+	if (maxcpus < cpus)
+		return opt_err(err, len,
+			       "-smp: maxcpus (%llu) is less than cpus (%llu).",
+			       maxcpus, cpus);
+	if (cpus < 1 || cpus > VMM_MAX_CPUS)
+		return opt_err(err, len,
+			       "-smp: '%llu' is not a vCPU count from 1 to %d.",
+			       cpus, VMM_MAX_CPUS);
+	if (maxcpus > cpus)
+		return opt_err(err, len,
+			       "-smp: maxcpus=%llu is more than cpus=%llu: vmm has no CPU hotplug.",
+			       maxcpus, cpus);
+	/* A bare count leaves the layout to us: all cores of one socket. */
+	if (!v[2] && !v[3] && !v[4] && !v[5])
+		sockets = 1;
+	if (sockets > 1 || dies > 1 || threads > 1)
+		return opt_err(err, len,
+			       "-smp: vmm presents the vCPUs as cores of one socket; sockets=%llu, dies=%llu, threads=%llu cannot be given to the guest (use cores=%llu).",
+			       sockets, dies, threads, cpus);
+	cfg->ncpus = (unsigned int)cpus;
 	return 0;
 }
 
@@ -304,7 +352,15 @@ static int parse_mem(const char *s, struct vm_config *cfg, char *err,
 static int parse_serial(const char *s, struct vm_config *cfg, char *err,
 			size_t len)
 {
-	if (!strcmp(s, "stdio") || !strcmp(s, "mon:stdio")) {
+	/* One UART: a second -serial would be COM2, which vmm lacks. */
+	if (cfg->serial_given++)
+		return opt_err(err, len,
+			       "-serial given twice: vmm has one serial port (COM1).");
+	if (!strncmp(s, "mon:", 4))
+		return opt_err(err, len,
+			       "-serial %s: vmm has no human monitor to multiplex onto the console; use -serial %s (Ctrl-A x quits) and -qmp for control.",
+			       s, s + 4);
+	if (!strcmp(s, "stdio")) {
 		cfg->serial = SERIAL_STDIO;
 	} else if (!strcmp(s, "none") || !strcmp(s, "null")) {
 		cfg->serial = SERIAL_NONE;
@@ -353,6 +409,9 @@ static int parse_qmp(const char *s, struct vm_config *cfg, char *err,
 	bool server = false, wait = true;
 	int r = 0;
 
+	if (cfg->qmp_path)
+		return opt_err(err, len,
+			       "-qmp given twice: vmm serves one QMP socket (it takes several clients).");
 	if (strncmp(s, "unix:", 5) || kv_parse(s + 5, &kv, true) < 0)
 		return opt_err(err, len,
 			       "-qmp: '%s' is not supported (use unix:PATH,server=on,wait=off).", s);
@@ -424,23 +483,87 @@ static int parse_device(const char *s, struct vm_config *cfg, char *err,
 	return opt_err(err, len, "-device: '%s' is not a device this VMM has.", p);
 }
 
-static int parse_choice(const char *opt, const char *v, const char *const *ok,
-			char *err, size_t len)
+/* A property vmm accepts on -machine/-accel/-cpu, with the one value
+ * that describes what it always does. */
+struct fixed_prop {
+	const char *key;
+	const char *const *values;   /* accepted spellings */
+};
+
+static const char *const on_vals[] = { "on", "true", "yes", NULL };
+static const char *const off_vals[] = { "off", "false", "no", NULL };
+static const char *const kvm_vals[] = { "kvm", NULL };
+static const char *const machine_types[] = { "pc", "q35", "microvm", NULL };
+
+static const struct fixed_prop machine_props[] = {
+	{ "type", machine_types }, { "accel", kvm_vals },
+	{ "kernel-irqchip", on_vals }, { "kernel_irqchip", on_vals },
+	{ "acpi", on_vals }, { "pcie", on_vals }, { "usb", off_vals },
+	{ "vmport", off_vals }, { "smm", off_vals }, { "graphics", off_vals },
+	{ "hpet", off_vals }, { "nvdimm", off_vals }, { "sata", off_vals },
+	{ "dump-guest-core", off_vals }, { NULL, NULL },
+};
+static const struct fixed_prop accel_props[] = {
+	{ "kernel-irqchip", on_vals }, { NULL, NULL },
+};
+static const struct fixed_prop no_props[] = { { NULL, NULL } };
+
+static bool in_list(const char *v, const char *const *list)
 {
-	for (; *ok; ok++)
-		if (!strncmp(v, *ok, strlen(*ok)) &&
-		    (v[strlen(*ok)] == '\0' || v[strlen(*ok)] == ','))
-			return 0;
-	return opt_err(err, len, "-%s: '%s' is not supported here.", opt, v);
+	for (; *list; list++)
+		if (!strcmp(v, *list))
+			return true;
+	return false;
+}
+
+/*
+ * -machine/-accel/-cpu/-display/-vga: the driver must be one of @ok and
+ * every property one vmm honours with the value it always has; anything
+ * else is refused by name (never dropped silently).
+ */
+static int parse_fixed(const char *opt, const char *v, const char *const *ok,
+		       const struct fixed_prop *props, char *err, size_t len)
+{
+	struct kv_opts kv;
+	const char *drv;
+	int r = 0;
+
+	const char *eq = strchr(v, '='), *comma = strchr(v, ',');
+
+	/* "q35,..." names the driver first; "type=q35,..." does not. */
+	if (kv_parse(v, &kv, !eq || (comma && comma < eq)) < 0)
+		return opt_err(err, len, "-%s: cannot parse '%s'.", opt, v);
+	drv = kv.driver && *kv.driver ? kv.driver : kv_get(&kv, "type");
+	if (!drv || !in_list(drv, ok))
+		r = opt_err(err, len, "-%s: '%s' is not supported here (%s%s%s%s%s).",
+			    opt, drv ? drv : v, ok[0], ok[1] ? ", " : "",
+			    ok[1] ? ok[1] : "", ok[1] && ok[2] ? ", " : "",
+			    ok[1] && ok[2] ? ok[2] : "");
+	for (unsigned int i = 0; i < kv.n && r == 0; i++) {
+		const struct fixed_prop *p = props;
+		const char *k = kv.key[i];
+
+		while (p->key && strcmp(p->key, k))
+			p++;
+		if (k[0] == '+' || k[0] == '-')
+			r = opt_err(err, len,
+				    "-%s: CPU feature flags ('%s') are not supported: the guest sees the host's CPUID.",
+				    opt, k);
+		else if (!p->key)
+			r = opt_err(err, len, "-%s: property '%s' is not supported.",
+				    opt, k);
+		else if (!in_list(kv.val[i], p->values))
+			r = opt_err(err, len,
+				    "-%s: %s=%s is not supported (vmm's is %s=%s).",
+				    opt, k, kv.val[i], k, p->values[0]);
+	}
+	kv_free(&kv);
+	return r;
 }
 
 int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		  size_t len)
 {
-	static const char *const accel_ok[] = { "kvm", NULL };
-	static const char *const machine_ok[] = { "pc", "q35", "microvm",
-						  "type=pc", "type=q35",
-						  "type=microvm", NULL };
 	static const char *const cpu_ok[] = { "host", "max", NULL };
 	static const char *const none_ok[] = { "none", NULL };
 
@@ -497,13 +620,14 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		} else if (!strcmp(name, "qmp")) {
 			r = parse_qmp(val, cfg, err, len);
 		} else if (!strcmp(name, "accel")) {
-			r = parse_choice(name, val, accel_ok, err, len);
+			r = parse_fixed(name, val, kvm_vals, accel_props, err, len);
 		} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {
-			r = parse_choice(name, val, machine_ok, err, len);
+			r = parse_fixed(name, val, machine_types, machine_props,
+					err, len);
 		} else if (!strcmp(name, "cpu")) {
-			r = parse_choice(name, val, cpu_ok, err, len);
+			r = parse_fixed(name, val, cpu_ok, no_props, err, len);
 		} else if (!strcmp(name, "display") || !strcmp(name, "vga")) {
-			r = parse_choice(name, val, none_ok, err, len);
+			r = parse_fixed(name, val, none_ok, no_props, err, len);
 		} else if (!strcmp(name, "sandbox")) {
 			r = parse_sandbox(val, cfg, err, len);
 		} else if (!strcmp(name, "pvm-quirks")) {

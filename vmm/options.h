@@ -46,6 +46,7 @@ struct drive_cfg {
 	const char *id;
 	const char *file;
 	bool if_virtio;                 /* if=virtio: has its own device */
+	bool format_raw;                /* format=raw given (else probed) */
 	bool read_only;
 	int cache;                      /* enum blk_cache */
 	bool discard;
@@ -71,6 +72,7 @@ struct netdev_cfg {
 	int fd;                         /* fd=N: an open tap; -1 if none */
 	unsigned int queues;
 	bool vnet_hdr;
+	bool script_given;              /* script= said (it must say no) */
 	bool used;
 };
 
@@ -102,6 +104,7 @@ struct vm_config {
 	const char *initrd;
 	const char *append;
 	enum serial_mode serial;
+	unsigned int serial_given;      /* -serial seen (once allowed) */
 	const char *serial_path;
 	bool debug_exit;
 	uint16_t debug_exit_port, debug_exit_size;

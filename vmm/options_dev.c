@@ -119,6 +119,7 @@ int options_parse_drive(const char *s, struct vm_config *cfg,
 			if (strcmp(v, "raw"))
 				return opt_err(err, len,
 					       "-drive: format '%s' is not supported (only raw).", v);
+			d->format_raw = true;
 		} else if (!strcmp(k, "readonly")) {
 			r = opt_parse_bool(v, &d->read_only);
 		} else if (!strcmp(k, "cache")) {
@@ -267,6 +268,8 @@ int options_parse_netdev(const char *s, struct vm_config *cfg,
 				return opt_err(err, len,
 					       "-netdev tap: %s=%s: this VMM runs no scripts; give %s=no and set the tap up yourself.",
 					       k, val, k);
+			if (!strcmp(k, "script"))
+				d->script_given = true;
 		} else if (!strcmp(k, "queues")) {
 			r = opt_parse_uint(val, 64, &v);
 			if (r == 0 && (v < 1 || v > 7))

@@ -86,7 +86,8 @@ if ip netns add $NS 2>/dev/null; then
 		bad net-short-tx-logged "no log line: $(head -c 300 "$T/err")"
 	run net-ping-slow-paths 33 "kicks 0 by ioeventfd" "net ok" -- -v -m 64M \
 		-kernel "$GUESTS/net.elf" $DX $NET,ioeventfd=off,irqfd=off
-	run net-ping-no-vnet-hdr 33 "" "net ok" -- -m 64M -kernel "$GUESTS/net.elf" $DX \
+	run net-ping-no-vnet-hdr 33 "no script= given; vmm runs no /etc/qemu-ifup" "net ok" -- \
+		-m 64M -kernel "$GUESTS/net.elf" $DX \
 		-netdev tap,id=n0,ifname=vt0,vnet_hdr=off -device virtio-net-pci,netdev=n0
 	run net-ping-two-queues 33 "2 queue pairs, offloads" "net ok" -- -v -m 64M \
 		-kernel "$GUESTS/net.elf" $DX -netdev tap,id=n0,ifname=vt0,queues=2 \
@@ -194,6 +195,17 @@ for cache in writeback none; do
 		bad blk-durable-$cache "sector 1 lost after kill -9"
 	fi
 done
+
+# A non-raw image without format=: refused by name, the file untouched
+# (QEMU would open it as qcow2; as raw, a guest write would corrupt it).
+printf 'QFI\xfb\0\0\0\3' > "$T/q.img"; truncate -s 1M "$T/q.img"
+sum=$(md5sum < "$T/q.img")
+run drive-qcow2-refused 1 "'$T/q.img' is a qcow2 image, and vmm reads raw images only" "" -- \
+	-kernel "$GUESTS/reset.elf" -drive file=$T/q.img,if=virtio
+run drive-qcow2-as-raw 0 "" "" -- \
+	-kernel "$GUESTS/reset.elf" -drive file=$T/q.img,if=virtio,format=raw
+if [ "$(md5sum < "$T/q.img")" = "$sum" ]; then ok drive-qcow2-untouched
+else bad drive-qcow2-untouched "the image changed"; fi
 
 # The sandbox (-sandbox, default on): every thread of a running VMM with
 # each thread class present carries its seccomp filter, SIGTERM still

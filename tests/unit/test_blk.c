@@ -327,3 +327,29 @@ Test(blk, event_idx_rearmed_after_drain)
 		cr_assert_eq(*avail_event, a->idx);
 	}
 }
+
+/* -drive without format=: the header decides, as QEMU's probe does. */
+Test(blk, probe_names_non_raw_formats)
+{
+	static uint8_t h[512];
+
+	cr_assert_null(blk_probe_format(h, sizeof(h)), "zeros are raw");
+	memcpy(h, "QFI\xfb\0\0\0\3", 8);
+	cr_assert_str_eq(blk_probe_format(h, sizeof(h)), "qcow2");
+	memcpy(h, "QFI\xfb\0\0\0\1", 8);
+	cr_assert_str_eq(blk_probe_format(h, sizeof(h)), "qcow");
+	memcpy(h, "KDMV", 4);
+	cr_assert_str_eq(blk_probe_format(h, sizeof(h)), "vmdk");
+	memcpy(h, "vhdxfile", 8);
+	cr_assert_str_eq(blk_probe_format(h, sizeof(h)), "vhdx");
+	memcpy(h, "LUKS\xba\xbe", 6);
+	cr_assert_str_eq(blk_probe_format(h, sizeof(h)), "luks");
+	memset(h, 0, sizeof(h));
+	h[0x40] = 0x7f; h[0x41] = 0x10; h[0x42] = 0xda; h[0x43] = 0xbe;
+	cr_assert_str_eq(blk_probe_format(h, sizeof(h)), "vdi");
+	cr_assert_null(blk_probe_format(h, 0x42), "a short file cannot hold it");
+	memset(h, 0, sizeof(h));
+	memcpy(h, "\xeb\x63\x90", 3);          /* an MBR boot sector is raw */
+	h[510] = 0x55; h[511] = 0xaa;
+	cr_assert_null(blk_probe_format(h, sizeof(h)));
+}

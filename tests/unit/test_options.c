@@ -334,3 +334,88 @@ Test(options, sandbox)
 	cr_assert_lt(PARSE("-kernel", "k", "-sandbox", "on,bogus=1"), 0);
 	cr_assert_str_eq(err, "-sandbox: unknown property 'bogus'.");
 }
+
+/* -smp topology computed and checked as QEMU does; what vmm cannot give
+ * the guest (more than one socket, SMT, hotplug) is refused by name. */
+Test(options, smp_topology)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-smp", "sockets=1,cores=4"), 0);
+	cr_assert_eq(cfg.ncpus, 4);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-smp", "4,cores=4,threads=1"), 0);
+	cr_assert_eq(cfg.ncpus, 4);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-smp", "cpus=3,maxcpus=3"), 0);
+	cr_assert_eq(cfg.ncpus, 3);
+	options_free(&cfg);
+	/* It was 1 vCPU. */
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "sockets=2,cores=2"), 0);
+	cr_assert(strstr(err, "sockets=2"), "%s", err);
+	options_free(&cfg);
+	/* It was accepted. */
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "4,sockets=1,cores=2,threads=1"), 0);
+	cr_assert_str_eq(err, "-smp: sockets (1) * dies (1) * cores (2) * threads (1) != maxcpus (4).");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "2,threads=2"), 0);
+	cr_assert(strstr(err, "threads=2"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "2,maxcpus=4"), 0);
+	cr_assert(strstr(err, "no CPU hotplug"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "4,maxcpus=2"), 0);
+	cr_assert(strstr(err, "less than cpus"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "2,cores=0"), 0);
+	options_free(&cfg);
+}
+
+/* Properties after the first comma are parsed, never dropped. */
+Test(options, machine_accel_cpu_properties)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-machine", "q35,accel=kvm,usb=off",
+			   "-accel", "kvm,kernel-irqchip=on", "-cpu", "host"), 0);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-M", "type=microvm,acpi=on,pcie=on"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-machine", "q35,bogus=1"), 0);
+	cr_assert_str_eq(err, "-machine: property 'bogus' is not supported.");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-machine", "q35,usb=on"), 0);
+	cr_assert_str_eq(err, "-machine: usb=on is not supported (vmm's is usb=off).");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-accel", "kvm,bogus=1"), 0);
+	cr_assert_str_eq(err, "-accel: property 'bogus' is not supported.");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-accel", "tcg"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-cpu", "host,-avx"), 0);
+	cr_assert_str_eq(err, "-cpu: CPU feature flags ('-avx') are not supported: the guest sees the host's CPUID.");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-cpu", "host,bogus=on"), 0);
+	cr_assert_str_eq(err, "-cpu: property 'bogus' is not supported.");
+	options_free(&cfg);
+}
+
+/* A second -serial or -qmp, or the monitor multiplexer, is refused. */
+Test(options, serial_and_qmp_once)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_lt(PARSE("-kernel", "k", "-serial", "stdio", "-serial", "none"), 0);
+	cr_assert_str_eq(err, "-serial given twice: vmm has one serial port (COM1).");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-serial", "mon:stdio"), 0);
+	cr_assert(strstr(err, "no human monitor"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-qmp", "unix:/tmp/a,server=on,wait=off",
+			   "-qmp", "unix:/tmp/b,server=on,wait=off"), 0);
+	cr_assert(strstr(err, "-qmp given twice"), "%s", err);
+	options_free(&cfg);
+}
