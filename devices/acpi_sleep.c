@@ -25,7 +25,8 @@ static void acpi_sleep_write(void *opaque, uint64_t off, const uint8_t *data,
 		return;
 	/* S5 is the only sleep state \_S5 offers; others are not entered. */
 	if (((data[0] & SLP_TYP_MASK) >> SLP_TYP_SHIFT) == ACPI_SLP_TYP_S5)
-		s->stop(s->stop_ctx, 0, "guest powered off (ACPI S5)");
+		s->stop(s->stop_ctx, STOP_GUEST_SHUTDOWN, 0,
+			"guest powered off (ACPI S5)");
 }
 
 const struct bus_ops acpi_sleep_bus_ops = {

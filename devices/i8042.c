@@ -44,7 +44,8 @@ static void i8042_write(void *opaque, uint64_t off, const uint8_t *data,
 	}
 	pthread_mutex_unlock(&k->lock);
 	if (reset)
-		k->stop(k->stop_ctx, 0, "guest reset through the i8042");
+		k->stop(k->stop_ctx, STOP_GUEST_RESET, 0,
+			"guest reset through the i8042");
 }
 
 const struct bus_ops i8042_bus_ops = {
@@ -60,7 +61,7 @@ static void debug_exit_write(void *opaque, uint64_t off, const uint8_t *data,
 
 	(void)off;
 	memcpy(&v, data, len > 4 ? 4 : len);
-	d->stop(d->stop_ctx, (int)((v << 1) | 1) & 0xff,
+	d->stop(d->stop_ctx, STOP_DEBUG_EXIT, (int)((v << 1) | 1) & 0xff,
 		"guest left through isa-debug-exit");
 }
 

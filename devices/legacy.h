@@ -11,7 +11,23 @@
  * Small legacy PC devices: just enough of each for Linux and for QEMU-style
  * test guests. They stop the machine through a callback the VMM provides.
  */
-typedef void (*machine_stop_fn)(void *ctx, int status, const char *why);
+/*
+ * Why the machine stops: decides QMP's SHUTDOWN event (QEMU's reasons)
+ * and how the exit is logged; the exit status is separate.
+ */
+enum stop_cause {
+	STOP_GUEST_RESET,     /* i8042 reset, triple fault, KVM reset event */
+	STOP_GUEST_SHUTDOWN,  /* ACPI S5 */
+	STOP_GUEST_PANIC,     /* KVM crash event */
+	STOP_DEBUG_EXIT,      /* isa-debug-exit: the status is the guest's */
+	STOP_HOST_SIGNAL,     /* SIGTERM, SIGINT, SIGHUP */
+	STOP_HOST_QMP_QUIT,
+	STOP_HOST_QMP_RESET,  /* system_reset: with -no-reboot, an exit */
+	STOP_HOST_UI,         /* Ctrl-A x */
+	STOP_ERROR,           /* the VMM cannot go on */
+};
+typedef void (*machine_stop_fn)(void *ctx, enum stop_cause cause, int status,
+				const char *why);
 
 /* i8042 keyboard controller: only the CPU-reset line (0xfe to port 0x64). */
 struct i8042 {

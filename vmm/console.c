@@ -75,7 +75,8 @@ void console_input(struct console *c, const uint8_t *buf, size_t len)
 		if (c->escape) {
 			c->escape = false;
 			if (b == 'x' || b == 'X') {
-				c->stop(c->stop_ctx, 0, "Ctrl-A x on the console");
+				c->stop(c->stop_ctx, STOP_HOST_UI, 0,
+				"Ctrl-A x on the console");
 				return;
 			}
 			if (b == 'h' || b == 'H') {

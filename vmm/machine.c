@@ -36,13 +36,35 @@ static int build_err(char *err, size_t len, int r, const char *fmt, ...)
 	return r < 0 ? r : -EINVAL;
 }
 
-void machine_stop(void *opaque, int status, const char *why)
+/* QMP's SHUTDOWN event as QEMU words it; NULL: QEMU sends none (an
+ * isa-debug-exit, or an error it would abort on). */
+static const char *machine_shutdown_reason(enum stop_cause cause, bool *guest)
+{
+	*guest = cause <= STOP_GUEST_PANIC;
+	switch (cause) {
+	case STOP_GUEST_RESET:    return "guest-reset";
+	case STOP_GUEST_SHUTDOWN: return "guest-shutdown";
+	case STOP_GUEST_PANIC:    return "guest-panic";
+	case STOP_HOST_SIGNAL:    return "host-signal";
+	case STOP_HOST_QMP_QUIT:  return "host-qmp-quit";
+	case STOP_HOST_QMP_RESET: return "host-qmp-system-reset";
+	case STOP_HOST_UI:        return "host-ui";
+	default:                  return NULL;
+	}
+}
+
+void machine_stop(void *opaque, enum stop_cause cause, int status,
+		  const char *why)
 {
 	struct machine *m = opaque;
 	uint64_t one = 1;
+	bool first = false, guest;
+	const char *reason;
 
 	pthread_mutex_lock(&m->stop_lock);
 	if (!m->stopping) {
+		first = true;
+		m->stop_cause = cause;
 		m->exit_status = status;
 		snprintf(m->stop_reason, sizeof(m->stop_reason), "%s", why);
 		__atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
@@ -50,6 +72,11 @@ void machine_stop(void *opaque, int status, const char *why)
 			pr_warn("cannot wake the main loop");
 	}
 	pthread_mutex_unlock(&m->stop_lock);
+	/* Outside stop_lock: emitting only queues, but takes the QMP lock. */
+	reason = machine_shutdown_reason(cause, &guest);
+	if (first && m->qmp && reason)
+		qmp_emit(m->qmp, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", guest,
+						       "reason", reason));
 	vcpu_threads_kick(m);
 }
 
@@ -628,7 +655,7 @@ int machine_run(struct machine *m)
 		char why[96];
 
 		snprintf(why, sizeof(why), "cannot start: %s", strerror(-r));
-		machine_stop(m, 1, why);
+		machine_stop(m, STOP_ERROR, 1, why);
 	}
 	while (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {
 		struct pollfd p[2] = {
@@ -647,7 +674,7 @@ int machine_run(struct machine *m)
 				snprintf(why, sizeof(why), "terminating on signal %u",
 					 si.ssi_signo);
 				pr_warn("%s", why);
-				machine_stop(m, 0, why);
+				machine_stop(m, STOP_HOST_SIGNAL, 0, why);
 			}
 		}
 	}
@@ -671,7 +698,7 @@ int machine_run(struct machine *m)
 		close(sfd);
 	pvm_quirks_report(&m->pvm);
 	/* isa-debug-exit statuses are the guest's verdict, not our error. */
-	if (m->exit_status && !strstr(m->stop_reason, "isa-debug-exit"))
+	if (m->exit_status && m->stop_cause != STOP_DEBUG_EXIT)
 		pr_err("%s", m->stop_reason);
 	else
 		pr_info("%s", m->stop_reason);

@@ -65,6 +65,7 @@ struct machine {
 	pthread_mutex_t stop_lock;
 	bool stopping;
 	int exit_status;
+	enum stop_cause stop_cause;
 	char stop_reason[160];
 	int stop_efd;   /* eventfd that wakes the main loop */
 };
@@ -76,7 +77,8 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 int machine_run(struct machine *m);
 void machine_destroy(struct machine *m);
 /* Ask every vCPU to stop; safe from any thread, idempotent. */
-void machine_stop(void *m, int status, const char *why);
+void machine_stop(void *m, enum stop_cause cause, int status,
+		  const char *why);
 
 /* machine_qmp.c */
 int machine_add_qmp(struct machine *m, char *err, size_t errlen);

@@ -69,9 +69,9 @@ static void qmp_quit(void *ctx, const char *reason)
 {
 	struct machine *m = ctx;
 
-	qmp_emit(m->qmp, "SHUTDOWN",
-		 json_pack("{s:b,s:s}", "guest", 0, "reason", reason));
-	machine_stop(m, 0, reason);
+	/* @reason is QMP's own token for the event. */
+	machine_stop(m, strcmp(reason, "host-qmp-system-reset") ?
+		     STOP_HOST_QMP_QUIT : STOP_HOST_QMP_RESET, 0, reason);
 }
 
 void machine_balloon_actual_changed(void *ctx, uint32_t pages)

@@ -42,6 +42,7 @@ static void vcpu_handle_mmio(struct machine *m, struct kvm_run *run)
 }
 
 static void vcpu_stop_with_regs(struct machine *m, struct kvm_vcpu *vcpu,
+				enum stop_cause cause,
 				const char *what)
 {
 	struct kvm_regs regs;
@@ -51,7 +52,7 @@ static void vcpu_stop_with_regs(struct machine *m, struct kvm_vcpu *vcpu,
 		memset(&regs, 0, sizeof(regs));
 	snprintf(why, sizeof(why), "%s on vCPU %u at RIP %#" PRIx64, what,
 		 vcpu->id, (uint64_t)regs.rip);
-	machine_stop(m, 1, why);
+	machine_stop(m, cause, 1, why);
 }
 
 static void vcpu_handle_internal_error(struct machine *m,
@@ -75,7 +76,7 @@ static void vcpu_handle_internal_error(struct machine *m,
 		snprintf(what, sizeof(what),
 			 "KVM internal error (suberror %u)", run->internal.suberror);
 	}
-	vcpu_stop_with_regs(m, vcpu, what);
+	vcpu_stop_with_regs(m, vcpu, STOP_ERROR, what);
 }
 
 static void *vcpu_thread_fn(void *arg)
@@ -103,7 +104,7 @@ static void *vcpu_thread_fn(void *arg)
 		if (r < 0) {
 			snprintf(why, sizeof(why), "KVM_RUN failed on vCPU %u: %s",
 				 vcpu->id, strerror(-r));
-			machine_stop(m, 1, why);
+			machine_stop(m, STOP_ERROR, 1, why);
 			break;
 		}
 		switch (run->exit_reason) {
@@ -119,7 +120,9 @@ static void *vcpu_thread_fn(void *arg)
 			/* Only without an in-kernel LAPIC; we always have one. */
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			vcpu_stop_with_regs(m, vcpu,
+			/* QEMU -no-reboot: a reset request (we exit 1: a
+			 * triple fault is a guest bug worth a status). */
+			vcpu_stop_with_regs(m, vcpu, STOP_GUEST_RESET,
 					    "guest triple fault (KVM_EXIT_SHUTDOWN)");
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
@@ -129,18 +132,23 @@ static void *vcpu_thread_fn(void *arg)
 			snprintf(why, sizeof(why),
 				 "KVM could not enter the guest (reason %#llx)",
 				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-			vcpu_stop_with_regs(m, vcpu, why);
+			vcpu_stop_with_regs(m, vcpu, STOP_ERROR, why);
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			if (run->system_event.type == KVM_SYSTEM_EVENT_CRASH)
-				vcpu_stop_with_regs(m, vcpu, "guest crash event");
+				vcpu_stop_with_regs(m, vcpu, STOP_GUEST_PANIC,
+						    "guest crash event");
+			else if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+				machine_stop(m, STOP_GUEST_SHUTDOWN, 0,
+					     "guest shutdown (KVM system event)");
 			else
-				machine_stop(m, 0, "guest reset or shutdown");
+				machine_stop(m, STOP_GUEST_RESET, 0,
+					     "guest reset (KVM system event)");
 			break;
 		default:
 			snprintf(why, sizeof(why), "unexpected KVM exit %u",
 				 run->exit_reason);
-			vcpu_stop_with_regs(m, vcpu, why);
+			vcpu_stop_with_regs(m, vcpu, STOP_ERROR, why);
 			break;
 		}
 	}

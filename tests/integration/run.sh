@@ -10,6 +10,14 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
+# Keep a helper script's whole output in $1 and show its result lines as
+# they come (a nested run's idle watchdog watches for progress). Plain
+# bash: L1's grep may be busybox's, without --line-buffered.
+results() {
+	tee "$1" | while IFS= read -r l; do
+		case $l in PASS*|FAIL*|measure*) echo "$l" ;; esac
+	done
+}
 ok()   { echo "PASS $1"; pass=$((pass + 1)); }
 bad()  { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 
@@ -142,11 +150,16 @@ run net-netdev-twice 1 "netdev 'n0' is already used" "" -- -kernel "$GUESTS/rese
 
 # QMP end to end with the balloon guest (RSS given back and regained).
 # Streamed line by line: a nested run's idle watchdog sees the progress.
-python3 -u "$(dirname "$0")/qmp_balloon.py" "$VMM" "$GUESTS" 2>&1 |
-	tee "$T/qmp.out" | grep --line-buffered -E '^(PASS|FAIL|measure)'
+python3 -u "$(dirname "$0")/qmp_balloon.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmp.out"
 pass=$((pass + $(grep -c '^PASS' "$T/qmp.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmp.out")))
 grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
+
+# SHUTDOWN with QEMU's reasons on every exit path.
+python3 -u "$(dirname "$0")/qmp_shutdown.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmps.out"
+pass=$((pass + $(grep -c '^PASS' "$T/qmps.out")))
+fail=$((fail + $(grep -c '^FAIL' "$T/qmps.out")))
+grep -q '^qmp-shutdown: ' "$T/qmps.out" || bad qmp-shutdown-script "$(tail -5 "$T/qmps.out")"
 
 # virtio-blk on io_uring: write, flush, read back, serial, refusals; the
 # data must be in the image file afterwards; read-only drives refuse.

@@ -5,13 +5,15 @@
 #include "devices/legacy.h"
 
 static int stops, last_status;
+static enum stop_cause last_cause;
 
-static void stop(void *ctx, int status, const char *why)
+static void stop(void *ctx, enum stop_cause cause, int status, const char *why)
 {
 	(void)ctx;
 	(void)why;
 	stops++;
 	last_status = status;
+	last_cause = cause;
 }
 
 Test(i8042, reset_command)
@@ -30,6 +32,7 @@ Test(i8042, reset_command)
 	i8042_bus_ops.write(&k, 4, &v, 1);
 	cr_assert_eq(stops, 1);
 	cr_assert_eq(last_status, 0);
+	cr_assert_eq(last_cause, STOP_GUEST_RESET, "QMP: SHUTDOWN guest-reset");
 }
 
 Test(i8042, output_port_reset)
@@ -58,6 +61,7 @@ Test(debug_exit, status_like_qemu)
 
 	debug_exit_bus_ops.write(&d, 0, &v, 1);
 	cr_assert_eq(last_status, 0x21);
+	cr_assert_eq(last_cause, STOP_DEBUG_EXIT, "no SHUTDOWN, no error log");
 }
 
 static uint8_t from_bcd(uint8_t v)
@@ -114,4 +118,5 @@ Test(acpi_sleep, s5_with_slp_en_powers_off)
 	acpi_sleep_bus_ops.write(&s, 0, &v, 1);
 	cr_assert_eq(stops, 1);
 	cr_assert_eq(last_status, 0, "a guest power-off is a clean exit");
+	cr_assert_eq(last_cause, STOP_GUEST_SHUTDOWN, "QMP: SHUTDOWN guest-shutdown");
 }
