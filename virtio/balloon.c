@@ -230,6 +230,18 @@ uint32_t balloon_get_actual(struct balloon *b)
 	return a;
 }
 
+time_t balloon_get_stats(struct balloon *b, int64_t out[VIRTIO_BALLOON_S_NR])
+{
+	time_t last;
+
+	pthread_mutex_lock(&b->lock);
+	for (unsigned int i = 0; i < VIRTIO_BALLOON_S_NR; i++)
+		out[i] = b->stats_seen[i] ? (int64_t)b->stats[i] : -1;
+	last = b->stats_last_update;
+	pthread_mutex_unlock(&b->lock);
+	return last;
+}
+
 int balloon_init(struct balloon *b, const struct guestmem *gm,
 		 const struct balloon_opts *opts,
 		 const struct virtio_pci_backend *be)

@@ -55,6 +55,9 @@ int balloon_init(struct balloon *b, const struct guestmem *gm,
 /* Set the target (pages the guest should give up) and tell the driver. */
 void balloon_set_target(struct balloon *b, uint32_t pages);
 uint32_t balloon_get_actual(struct balloon *b);
+/* A consistent copy of the last stats the driver sent: -1 for a tag it
+ * never sent (QMP's convention); returns the time of that update. */
+time_t balloon_get_stats(struct balloon *b, int64_t out[VIRTIO_BALLOON_S_NR]);
 /* Ask the driver for fresh stats (the polling timer calls this). */
 void balloon_request_stats(struct balloon *b);
 /* Process a queue; the transport's queue_notify. */

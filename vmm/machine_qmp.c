@@ -31,16 +31,12 @@ static json_t *qmp_balloon_stats(void *ctx)
 		"stat-htlb-pgalloc", "stat-htlb-pgfail",
 	};
 	struct machine *m = ctx;
-	struct balloon *b = m->balloon;
+	int64_t vals[VIRTIO_BALLOON_S_NR];
+	json_int_t last = balloon_get_stats(m->balloon, vals);
 	json_t *stats = json_object();
-	json_int_t last;
 
-	pthread_mutex_lock(&b->lock);
 	for (unsigned int i = 0; i < VIRTIO_BALLOON_S_NR; i++)
-		json_object_set_new(stats, names[i], json_integer(
-			b->stats_seen[i] ? (json_int_t)b->stats[i] : -1));
-	last = b->stats_last_update;
-	pthread_mutex_unlock(&b->lock);
+		json_object_set_new(stats, names[i], json_integer(vals[i]));
 	return json_pack("{s:o,s:I}", "stats", stats, "last-update", last);
 }
 

@@ -193,6 +193,12 @@ Test(balloon, stats_held_and_parsed)
 	cr_assert_eq(used_idx(2), 0, "held until the next poll");
 	cr_assert_eq(b.stats[VIRTIO_BALLOON_S_MEMFREE], 1004);
 	cr_assert_eq(b.stats[VIRTIO_BALLOON_S_HTLB_PGFAIL], 1009);
+	{
+		int64_t v[VIRTIO_BALLOON_S_NR];
+
+		cr_assert_gt(balloon_get_stats(&b, v), 0, "update time");
+		cr_assert_eq(v[VIRTIO_BALLOON_S_MEMFREE], 1004);
+	}
 	balloon_request_stats(&b);
 	cr_assert_eq(used_idx(2), 1);
 	cr_assert_not(b.stats_held);
@@ -272,9 +278,29 @@ Test(balloon, stats_buffer_longer_than_array)
 	}
 	st[0].tag = VIRTIO_BALLOON_S_MEMFREE;
 	st[0].val = 4242;
+	st[1].tag = VIRTIO_BALLOON_S_SWAP_IN;   /* i = 0 named it already */
 	memcpy(ram + 0x30000, st, sizeof(st));
 	offer(2, 0x30000, sizeof(st), false);
 	balloon_queue_notify(&b, 2);
 	cr_assert(b.stats_held);
 	cr_assert_eq(b.stats[VIRTIO_BALLOON_S_MEMFREE], 4242);
+}
+
+/* What QMP reads: a copy under the device's lock; -1 for a tag the
+ * driver never sent. */
+Test(balloon, stats_accessor_marks_unsent_tags)
+{
+	struct virtio_balloon_stat st = { VIRTIO_BALLOON_S_AVAIL, 77 };
+	int64_t v[VIRTIO_BALLOON_S_NR];
+
+	bring_up(1u << VIRTIO_BALLOON_F_STATS_VQ);
+	balloon_get_stats(&b, v);
+	for (int i = 0; i < VIRTIO_BALLOON_S_NR; i++)
+		cr_assert_eq(v[i], -1);
+	memcpy(ram + 0x30000, &st, sizeof(st));
+	offer(2, 0x30000, sizeof(st), false);
+	balloon_queue_notify(&b, 2);
+	balloon_get_stats(&b, v);
+	cr_assert_eq(v[VIRTIO_BALLOON_S_AVAIL], 77);
+	cr_assert_eq(v[VIRTIO_BALLOON_S_MEMFREE], -1);
 }
