@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -565,6 +566,30 @@ static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 	return 0;
 }
 
+/* -pidfile: written once the VM is set up (a caller waiting for it can
+ * then use QMP), removed at exit. */
+static int machine_write_pidfile(struct machine *m, char *err, size_t errlen)
+{
+	char buf[24];
+	int fd, n;
+
+	if (!m->cfg->pidfile)
+		return 0;
+	fd = open(m->cfg->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return build_err(err, errlen, -errno, "-pidfile: cannot write '%s': %s.",
+				 m->cfg->pidfile, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, n) != n) {
+		close(fd);
+		return build_err(err, errlen, -EIO, "-pidfile: cannot write '%s'.",
+				 m->cfg->pidfile);
+	}
+	close(fd);
+	m->pidfile_written = true;
+	return 0;
+}
+
 int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 		  size_t errlen)
 {
@@ -621,9 +646,10 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 		r = cpu_write_boot_tables(&m->mem, m->kernel.mode);
 	if (r < 0)
 		return build_err(err, errlen, r, "cannot write the boot information.");
-	if ((r = machine_add_devices(m, err, errlen)) < 0)
+	if ((r = machine_add_devices(m, err, errlen)) < 0 ||
+	    (r = machine_create_vcpus(m, boot_info, err, errlen)) < 0)
 		return r;
-	return machine_create_vcpus(m, boot_info, err, errlen);
+	return machine_write_pidfile(m, err, errlen);
 }
 
 int machine_run(struct machine *m)
@@ -707,6 +733,8 @@ int machine_run(struct machine *m)
 
 void machine_destroy(struct machine *m)
 {
+	if (m->pidfile_written)
+		unlink(m->cfg->pidfile);
 	for (unsigned int i = 0; i < m->nr_vcpus; i++)
 		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
 	free(m->vcpus);

@@ -57,6 +57,7 @@ struct machine {
 	struct console console;
 	struct pvm_quirks pvm;
 	struct sandbox sandbox;           /* -sandbox: each thread enters it */
+	bool pidfile_written;             /* -pidfile: ours to remove */
 	struct boot_kernel kernel;
 	struct vcpu_thread *vcpus;
 	unsigned int nr_vcpus;

@@ -84,6 +84,7 @@ void machine_balloon_actual_changed(void *ctx, uint32_t pages)
 int machine_add_qmp(struct machine *m, char *err, size_t errlen)
 {
 	struct qmp_ops ops = {
+		.name = m->cfg->name,
 		.ram_size = m->cfg->ram_size,
 		.has_balloon = m->balloon != NULL,
 		.balloon_id = m->cfg->balloon.id,

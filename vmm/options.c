@@ -166,6 +166,49 @@ static int parse_sandbox(const char *val, struct vm_config *cfg, char *err,
 	return r;
 }
 
+/* -name NAME or -name guest=NAME: a name for QMP. The name stays in argv
+ * (the parsed copy goes away), so only the plain forms are taken. */
+static int parse_name(const char *val, struct vm_config *cfg, char *err,
+		      size_t len)
+{
+	if (!strncmp(val, "guest=", 6))
+		val += 6;
+	if (!*val || strchr(val, ','))
+		return opt_err(err, len,
+			       "-name: '%s' is not supported (use -name NAME or -name guest=NAME).",
+			       val);
+	cfg->name = val;
+	return 0;
+}
+
+/* QEMU options vmm does not have: named as such, not as unknown. */
+static bool options_is_qemu(const char *name)
+{
+	static const char *const qemu[] = {
+		"action", "add-fd", "audio", "audiodev", "bios", "blockdev",
+		"boot", "cdrom", "chardev", "compat", "d", "daemonize", "debugcon",
+		"dtb", "dump-vmstate", "fda", "fdb", "fsdev", "fw_cfg",
+		"g", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
+		"incoming", "iscsi", "k", "L", "loadvm", "mem-path",
+		"mem-prealloc", "mon", "monitor", "msg", "mtdblock", "net", "nic",
+		"no-acpi", "no-hpet", "no-shutdown", "no-user-config",
+		"nodefaults", "numa", "object", "option-rom", "overcommit",
+		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
+		"rtc", "run-with", "runas", "S", "s", "sd", "semihosting",
+		"semihosting-config", "smbios", "snapshot", "spice",
+		"tpmdev", "trace", "usb", "usbdevice", "uuid", "vnc", "watchdog",
+		"watchdog-action", "virtfs", "xen-domid", "chroot", "D", "dfilter",
+		"seed", "full-screen", "alt-grab", "ctrl-grab", "no-quit",
+		"no-fd-bootchk", "win2k-hack", "curses", "echr",
+		"singlestep", "preconfig", "enable-sync-profile", NULL,
+	};
+
+	for (const char *const *q = qemu; *q; q++)
+		if (!strcmp(name, *q))
+			return true;
+	return false;
+}
+
 struct opt_desc {
 	const char *name;
 	const char *arg;    /* NULL: takes no value */
@@ -192,6 +235,8 @@ static const struct opt_desc opt_table[] = {
 	{ "cpu", "host", "CPU model (only host)" },
 	{ "display", "none", "display backend (only none)" },
 	{ "vga", "none", "VGA card (only none)" },
+	{ "name", "NAME", "the VM's name (QMP query-name; also guest=NAME)" },
+	{ "pidfile", "FILE", "write the VMM's pid to FILE (removed at exit)" },
 	{ "sandbox", "on|off", "seccomp allow-list per thread after setup (default on; docs/sandbox.md)" },
 	{ "pvm-quirks", "auto|on|off", "workarounds for the PVM software hypervisor (default auto)" },
 	{ "v", NULL, "verbose: say how the kernel is booted; twice for debug" },
@@ -591,6 +636,9 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		for (size_t k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]); k++)
 			if (!strcmp(name, opt_table[k].name))
 				d = &opt_table[k];
+		if (!d && options_is_qemu(name))
+			return opt_err(err, len, "QEMU's -%s is not supported by vmm (see --help).",
+				       name);
 		if (!d)
 			return opt_err(err, len, "unknown option '%s' (see --help).", a);
 		if (d->arg) {
@@ -628,6 +676,10 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_fixed(name, val, cpu_ok, no_props, err, len);
 		} else if (!strcmp(name, "display") || !strcmp(name, "vga")) {
 			r = parse_fixed(name, val, none_ok, no_props, err, len);
+		} else if (!strcmp(name, "name")) {
+			r = parse_name(val, cfg, err, len);
+		} else if (!strcmp(name, "pidfile")) {
+			cfg->pidfile = val;
 		} else if (!strcmp(name, "sandbox")) {
 			r = parse_sandbox(val, cfg, err, len);
 		} else if (!strcmp(name, "pvm-quirks")) {

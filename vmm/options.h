@@ -121,6 +121,8 @@ struct vm_config {
 	struct blk_cfg blks[VMM_MAX_DRIVES];
 	struct { enum pci_kind kind; unsigned int index; } pci_order[VMM_MAX_DEVICES];
 	const char *qmp_path;           /* -qmp unix:PATH,server=on,wait=off */
+	const char *name;               /* -name [guest=]NAME */
+	const char *pidfile;            /* -pidfile FILE */
 	unsigned int ndevices;
 	struct kv_opts devices[VMM_MAX_DEVICES];
 };

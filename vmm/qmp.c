@@ -163,13 +163,30 @@ static json_t *cmd_qom_set(const struct qmp_ops *ops, json_t *args)
 	return qmp_return(NULL);
 }
 
+static json_t *qmp_run(const struct qmp_ops *ops, json_t *req,
+		       bool *negotiated);
+
+/* One request in, one response out; the request's "id" goes back on every
+ * response, errors included, as QEMU does. */
 json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated)
 {
-	const char *cmd;
-	json_t *args, *resp, *id;
+	json_t *resp, *id;
 
 	if (!json_is_object(req))
 		return qmp_error("GenericError", "QMP input must be a JSON object");
+	resp = qmp_run(ops, req, negotiated);
+	id = json_object_get(req, "id");
+	if (id)
+		json_object_set(resp, "id", id);
+	return resp;
+}
+
+static json_t *qmp_run(const struct qmp_ops *ops, json_t *req,
+		       bool *negotiated)
+{
+	const char *cmd;
+	json_t *args, *resp;
+
 	cmd = json_string_value(json_object_get(req, "execute"));
 	if (!cmd)
 		return qmp_error("GenericError",
@@ -197,6 +214,12 @@ json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated)
 					    "singlestep", 0, "running", 1));
 	} else if (!strcmp(cmd, "query-version")) {
 		resp = qmp_return(qmp_version());
+	} else if (!strcmp(cmd, "query-name")) {
+		resp = qmp_return(ops->name ? json_pack("{s:s}", "name", ops->name) :
+				  json_object());
+	} else if (!strcmp(cmd, "query-kvm")) {
+		resp = qmp_return(json_pack("{s:b,s:b}", "enabled", 1,
+					    "present", 1));
 	} else if (!strcmp(cmd, "query-balloon")) {
 		resp = ops->has_balloon ?
 		       qmp_return(json_pack("{s:I}", "actual",
@@ -218,6 +241,7 @@ json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated)
 	} else if (!strcmp(cmd, "query-commands")) {
 		static const char *const names[] = {
 			"qmp_capabilities", "query-status", "query-version",
+			"query-name", "query-kvm",
 			"query-balloon", "balloon", "qom-get", "qom-set",
 			"system_reset", "quit", "query-commands",
 		};
@@ -231,9 +255,6 @@ json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated)
 				 cmd);
 	}
 	json_decref(args);
-	id = json_object_get(req, "id");
-	if (id)
-		json_object_set(resp, "id", id);
 	return resp;
 }
 

@@ -15,6 +15,7 @@
  * (qmp_dispatch) and talks to the machine only through qmp_ops.
  */
 struct qmp_ops {
+	const char *name;               /* -name; NULL: none */
 	uint64_t ram_size;
 	bool has_balloon;
 	const char *balloon_id;         /* -device ...,id=; NULL: anonymous */

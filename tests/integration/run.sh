@@ -366,6 +366,18 @@ st=$?
 if [ $st = 0 ] && grep -q "signal 15" "$T/err"; then ok sigterm-clean-exit
 else bad sigterm-clean-exit "status $st: $(cat "$T/err")"; fi
 
+# -pidfile: the VMM's pid once it is set up, removed when it ends.
+"$VMM" -m 32M -kernel "$GUESTS/echo.elf" -name pidtest -pidfile "$T/vmm.pid" \
+	< <(sleep 3; echo q) > "$T/pf.out" 2>&1 &
+vm=$!
+for _ in $(seq 300); do [ -s "$T/vmm.pid" ] && break; sleep 0.1; done
+got=$(cat "$T/vmm.pid" 2>/dev/null)
+wait $vm; st=$?
+if [ "$got" = "$vm" ] && [ $st = 0 ] && [ ! -e "$T/vmm.pid" ]; then ok pidfile-written-and-removed
+else bad pidfile-written-and-removed "pidfile '$got' for $vm, status $st, left: $(ls "$T"/vmm.pid 2>&1)"; fi
+run pidfile-unwritable 1 "-pidfile: cannot write '/nonexistent/x.pid'" "" -- \
+	-kernel "$GUESTS/reset.elf" -pidfile /nonexistent/x.pid
+
 # The interactive console: raw mode, input, Ctrl-A x, terminal restored
 # (also when the guest dies instead of the user quitting).
 if command -v tmux >/dev/null; then

@@ -419,3 +419,37 @@ Test(options, serial_and_qmp_once)
 	cr_assert(strstr(err, "-qmp given twice"), "%s", err);
 	options_free(&cfg);
 }
+
+Test(options, name_and_pidfile)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-name", "vm0", "-pidfile", "/run/x.pid"), 0);
+	cr_assert_str_eq(cfg.name, "vm0");
+	cr_assert_str_eq(cfg.pidfile, "/run/x.pid");
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-name", "guest=vm1"), 0);
+	cr_assert_str_eq(cfg.name, "vm1");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-name", "guest=vm1,debug-threads=on"), 0);
+	cr_assert(strstr(err, "-name"), "%s", err);
+	options_free(&cfg);
+}
+
+/* A QEMU option vmm lacks is named as QEMU's, not as unknown. */
+Test(options, qemu_options_vmm_lacks)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_lt(PARSE("-kernel", "k", "-vnc", ":0"), 0);
+	cr_assert_str_eq(err, "QEMU's -vnc is not supported by vmm (see --help).");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "--daemonize"), 0);
+	cr_assert_str_eq(err, "QEMU's -daemonize is not supported by vmm (see --help).");
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-frobnicate"), 0);
+	cr_assert_str_eq(err, "unknown option '-frobnicate' (see --help).");
+	options_free(&cfg);
+}

@@ -147,3 +147,27 @@ Test(qmp, event_shape)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(e, "data"), "actual")), 5);
 	json_decref(e);
 }
+
+/* The request's id comes back on every error, also the early ones. */
+Test(qmp, id_echoed_on_every_error)
+{
+	bool neg = true;
+
+	EXPECT("{\"exec\":\"quit\",\"id\":\"a\"}", "\"id\":\"a\"");
+	EXPECT("{\"execute\":5,\"id\":7}", "\"id\":7");
+	EXPECT("{\"execute\":\"quit\",\"arguments\":[],\"id\":8}", "\"id\":8");
+	cr_assert_eq(quits, 0);
+}
+
+Test(qmp, query_name_and_kvm)
+{
+	bool neg = true;
+
+	EXPECT("{\"execute\":\"query-name\"}", "\"return\":{}");
+	ops.name = "vm0";
+	EXPECT("{\"execute\":\"query-name\"}", "\"name\":\"vm0\"");
+	ops.name = NULL;
+	EXPECT("{\"execute\":\"query-kvm\"}", "\"enabled\":true");
+	EXPECT("{\"execute\":\"query-kvm\"}", "\"present\":true");
+	EXPECT("{\"execute\":\"query-commands\"}", "query-kvm");
+}
