@@ -314,6 +314,31 @@ static int machine_plug_virtio(struct machine *m, struct virtio_pci *vp,
 	return 0;
 }
 
+static int machine_add_rng(struct machine *m, char *err, size_t errlen)
+{
+	const struct rng_cfg *rc = &m->cfg->rng;
+	struct virtio_pci_backend be;
+	int r;
+
+	m->rng = calloc(1, sizeof(*m->rng));
+	if (!m->rng)
+		return build_err(err, errlen, -ENOMEM, "out of memory.");
+	virtio_kvm_init(&m->rng_kvm, &m->kvm, &m->router, rc->ioeventfd,
+			rc->irqfd, &be);
+	r = rng_init(m->rng, &m->mem, &be);
+	if (r == 0)
+		r = virtio_kvm_attach(&m->rng_kvm, &m->rng->vp);
+	if (r < 0)
+		return build_err(err, errlen, r,
+				 "-device virtio-rng-pci: cannot set it up: %s.",
+				 strerror(-r));
+	r = machine_plug_virtio(m, &m->rng->vp, &m->rng_kvm, rc->slot,
+				"virtio-rng-pci", err, errlen);
+	if (r == 0)
+		pr_info("virtio-rng-pci at 00:%02x.0 (getrandom)", m->rng->vp.pci.slot);
+	return r;
+}
+
 static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 {
 	const struct balloon_cfg *bc = &m->cfg->balloon;
@@ -506,11 +531,20 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 		return build_err(err, errlen, r, "cannot set up the PCI bus.");
 	/* PCI devices take their slots in command-line order. */
 	for (unsigned int i = 0; i < cfg->npci; i++) {
-		r = cfg->pci_order[i].kind == PCI_NET ?
-		    machine_add_net(m, cfg->pci_order[i].index, err, errlen) :
-		    cfg->pci_order[i].kind == PCI_BALLOON ?
-		    machine_add_balloon(m, err, errlen) :
-		    machine_add_blk(m, cfg->pci_order[i].index, err, errlen);
+		switch (cfg->pci_order[i].kind) {
+		case PCI_NET:
+			r = machine_add_net(m, cfg->pci_order[i].index, err, errlen);
+			break;
+		case PCI_BALLOON:
+			r = machine_add_balloon(m, err, errlen);
+			break;
+		case PCI_RNG:
+			r = machine_add_rng(m, err, errlen);
+			break;
+		default:
+			r = machine_add_blk(m, cfg->pci_order[i].index, err, errlen);
+			break;
+		}
 		if (r < 0)
 			return r;
 	}
@@ -666,6 +700,8 @@ int machine_run(struct machine *m)
 	r = console_start(&m->console, &m->sandbox);
 	if (r == 0 && m->balloon)
 		r = virtio_kvm_start(&m->balloon_kvm, &m->sandbox);
+	if (r == 0 && m->rng)
+		r = virtio_kvm_start(&m->rng_kvm, &m->sandbox);
 	for (unsigned int i = 0; r == 0 && i < m->nblk; i++)
 		r = virtio_kvm_start(&m->blk_kvm[i], &m->sandbox);
 	for (unsigned int i = 0; r == 0 && i < m->nnet; i++)
@@ -710,6 +746,10 @@ int machine_run(struct machine *m)
 		qmp_stop(m->qmp);
 	if (m->balloon)
 		virtio_kvm_stop(&m->balloon_kvm);
+	if (m->rng) {
+		virtio_kvm_stop(&m->rng_kvm);
+		pr_info("virtio-rng: %" PRIu64 " bytes given to the guest", m->rng->bytes);
+	}
 	for (unsigned int i = 0; i < m->nblk; i++)
 		virtio_kvm_stop(&m->blk_kvm[i]);
 	for (unsigned int i = 0; i < m->nnet; i++) {
@@ -748,6 +788,11 @@ void machine_destroy(struct machine *m)
 		virtio_kvm_stop(&m->balloon_kvm);
 		free(m->balloon);
 		m->balloon = NULL;
+	}
+	if (m->rng) {
+		virtio_kvm_stop(&m->rng_kvm);
+		free(m->rng);
+		m->rng = NULL;
 	}
 	for (unsigned int i = 0; i < m->nblk; i++) {
 		virtio_kvm_stop(&m->blk_kvm[i]);

@@ -20,6 +20,7 @@
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
+#include "virtio/rng.h"
 #include "virtio/virtio_kvm.h"
 
 struct machine;
@@ -46,6 +47,8 @@ struct machine {
 	struct kvm_irq_router router;
 	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */
 	struct virtio_kvm balloon_kvm;
+	struct rng *rng;                  /* NULL without -device virtio-rng-pci */
+	struct virtio_kvm rng_kvm;
 	unsigned int stats_interval;
 	struct blk_dev *blk[VMM_MAX_DRIVES];
 	struct virtio_kvm blk_kvm[VMM_MAX_DRIVES];

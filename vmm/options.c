@@ -223,7 +223,7 @@ static const struct opt_desc opt_table[] = {
 	{ "append", "CMDLINE", "kernel command line" },
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-net-pci,netdev=ID[,mac=,mq=,host_mtu=,addr=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-net-pci,netdev=ID[,mac=,mq=,host_mtu=,addr=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=], virtio-rng-pci[,addr=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
 	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,aio=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
 	{ "netdev", "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]", "a tap network backend (created if absent)" },
 	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
@@ -520,6 +520,8 @@ static int parse_device(const char *s, struct vm_config *cfg, char *err,
 	}
 	if (!strcmp(kv->driver, "virtio-balloon-pci"))
 		return options_parse_balloon(kv, cfg, err, len);
+	if (!strcmp(kv->driver, "virtio-rng-pci"))
+		return options_parse_rng(kv, cfg, err, len);
 	if (!strcmp(kv->driver, "virtio-blk-pci"))
 		return options_parse_blk(kv, cfg, err, len);
 	if (!strcmp(kv->driver, "virtio-net-pci"))

@@ -40,6 +40,13 @@ struct balloon_cfg {
 	bool ioeventfd, irqfd;          /* fast paths (default on) */
 };
 
+/* -device virtio-rng-pci[,id=,addr=,ioeventfd=,irqfd=] */
+struct rng_cfg {
+	bool present;
+	int slot;                       /* -1: first free */
+	bool ioeventfd, irqfd;
+};
+
 #define VMM_MAX_DRIVES 8
 
 struct drive_cfg {
@@ -86,7 +93,7 @@ struct net_cfg {
 };
 
 /* PCI devices in command-line order (slots are handed out in it). */
-enum pci_kind { PCI_BALLOON, PCI_BLK, PCI_NET };
+enum pci_kind { PCI_BALLOON, PCI_BLK, PCI_NET, PCI_RNG };
 
 /* Sanitizer runtimes trace the process at exit (LeakSanitizer uses
  * ptrace) and map memory on their own: the sandbox is off by default in
@@ -113,6 +120,7 @@ struct vm_config {
 	int verbose;
 	bool help, version;
 	struct balloon_cfg balloon;
+	struct rng_cfg rng;
 	unsigned int ndrives, nblks, npci;
 	unsigned int nnetdevs, nnets;
 	struct netdev_cfg netdevs[VMM_MAX_NETDEVS];

@@ -55,6 +55,44 @@ int options_parse_balloon(struct kv_opts *kv, struct vm_config *cfg,
 	return 0;
 }
 
+/* -device virtio-rng-pci: QEMU's rng=/max-bytes=/period= need -object
+ * backends vmm does not have; getrandom() is the source. */
+int options_parse_rng(struct kv_opts *kv, struct vm_config *cfg,
+		      char *err, size_t len)
+{
+	struct rng_cfg *g = &cfg->rng;
+
+	if (g->present)
+		return opt_err(err, len,
+			       "-device virtio-rng-pci: only one is supported.");
+	*g = (struct rng_cfg){ .present = true, .slot = -1,
+			       .ioeventfd = true, .irqfd = true };
+	cfg->pci_order[cfg->npci].kind = PCI_RNG;
+	cfg->pci_order[cfg->npci++].index = 0;
+	for (unsigned int i = 0; i < kv->n; i++) {
+		const char *k = kv->key[i], *val = kv->val[i];
+		int r = 0;
+
+		if (!strcmp(k, "id"))
+			continue;
+		else if (!strcmp(k, "addr"))
+			r = opt_parse_pci_addr(val, &g->slot);
+		else if (!strcmp(k, "ioeventfd"))
+			r = opt_parse_bool(val, &g->ioeventfd);
+		else if (!strcmp(k, "irqfd"))
+			r = opt_parse_bool(val, &g->irqfd);
+		else
+			return opt_err(err, len,
+				       "-device virtio-rng-pci: property '%s' is not supported (the source is the host's getrandom()).",
+				       k);
+		if (r < 0)
+			return opt_err(err, len,
+				       "-device virtio-rng-pci: bad value '%s' for '%s'.",
+				       val, k);
+	}
+	return 0;
+}
+
 static int drive_find(const struct vm_config *cfg, const char *id)
 {
 	for (unsigned int i = 0; i < cfg->ndrives; i++)

@@ -24,6 +24,8 @@ int options_parse_drive(const char *s, struct vm_config *cfg, char *err,
 			size_t len);
 int options_parse_netdev(const char *s, struct vm_config *cfg, char *err,
 			 size_t len);
+int options_parse_rng(struct kv_opts *kv, struct vm_config *cfg,
+		      char *err, size_t len);
 int options_parse_balloon(struct kv_opts *kv, struct vm_config *cfg,
 			  char *err, size_t len);
 int options_parse_blk(struct kv_opts *kv, struct vm_config *cfg, char *err,

@@ -72,6 +72,12 @@ run balloon-bad-prop 1 "unknown property 'size'" "" -- -kernel "$GUESTS/reset.el
 run balloon-bad-bool 1 "bad value 'maybe' for 'ioeventfd'" "" -- \
 	-kernel "$GUESTS/reset.elf" $BAL,ioeventfd=maybe
 run balloon-bad-addr 1 "bad value '40' for 'addr'" "" -- -kernel "$GUESTS/reset.elf" $BAL,addr=40
+# virtio-rng: placed on the bus (the stock guest reads from it, tests/nested);
+# QEMU's -object backends are refused by name.
+run rng-placed 0 "virtio-rng-pci at 00:05.0" "" -- -v -kernel "$GUESTS/reset.elf" \
+	-device virtio-rng-pci,addr=5
+run rng-backend-refused 1 "virtio-rng-pci: property 'rng' is not supported" "" -- \
+	-kernel "$GUESTS/reset.elf" -device virtio-rng-pci,rng=rng0
 
 # ---- virtio-net on a tap in a namespace of our own --------------------
 # The guest pings the host end through the real kernel; nothing leaves

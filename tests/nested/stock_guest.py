@@ -136,7 +136,7 @@ class Peer:
         self.modern = ",disable-legacy=on" if kind == "qemu" else ""
 
     def argv(self, smp=2, append="", balloon=None, disks=False, net=False,
-             qmp=None, initrd=None, disk="disk.img"):
+             qmp=None, initrd=None, disk="disk.img", rng=False):
         k = f"{self.guest}/vmlinuz"
         i = initrd or f"{self.guest}/initramfs.cpio"
         cmd = "console=ttyS0 reboot=k panic=-1 " + append
@@ -162,6 +162,8 @@ class Peer:
             a += ["-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no,queues=2",
                   "-device", "virtio-net-pci,netdev=n0,mq=on,mac=52:54:00:12:34:56"
                   + (",vectors=6" if self.kind == "qemu" else "") + self.modern]
+        if rng:
+            a += ["-device", "virtio-rng-pci" + self.modern]
         if qmp:
             a += ["-qmp", f"unix:{qmp},server=on,wait=off"]
         return a
@@ -280,8 +282,8 @@ def devices(s):
         os.path.dirname(os.path.abspath(__file__)), "net_peer.py"),
         peer_md5])
     try:
-        g = s.boot("devices", smp=2, balloon="", disks=True, net=True,
-                   append="vmm.checks=mem,cpus,modules,pci,balloon,blk,net,offloads,intr")
+        g = s.boot("devices", smp=2, balloon="", disks=True, net=True, rng=True,
+                   append="vmm.checks=mem,cpus,modules,pci,balloon,blk,net,offloads,rng,intr")
         ok = g.wait_for(r"^VMM-CHECKS-DONE", 300)
         s.check("devices-user-space-console", g.wait_for(r"^VMM-INIT-OK", 1),
                 g.output()[-600:])
@@ -296,6 +298,7 @@ def devices(s):
         s.vcheck(g, "blk", r"result=pass", "devices-blk")
         s.vcheck(g, "net", r"result=pass queues=2", "devices-net")
         s.vcheck(g, "offloads", r"result=pass", "devices-net-offloads")
+        s.vcheck(g, "rng", r"result=pass", "devices-rng")
         if not s.vcheck(g, "intr", r"msi=[1-9]\d*/[1-9]\d* modes=msix intx=\d+/\d+ serial=1/[1-9]",
                         "devices-msix-and-serial-irq"):
             print("".join(re.findall(r"^VMM-INTR .*\n", g.output(), re.M)))
