@@ -47,17 +47,20 @@ run_l1() {
 }
 run_l1 "${items[@]}" | tee "$T/out"
 st=${PIPESTATUS[0]}
-# L1 itself lost (QEMU's TCG under nested SVM has been seen to): once
-# more with the scenarios it did not finish.
-if ! grep -q '^stock: ' "$T/out"; then
+# L1 itself lost (QEMU's TCG under nested SVM has been seen to panic
+# L1's kernel, running vmm's L2 and QEMU's alike): up to twice more with
+# the scenarios not finished; each lost L1's console is kept as $log.N.
+for attempt in 1 2; do
+	grep -q '^stock: ' "$T/out" && break
 	left=()
 	for it in "${items[@]}"; do
 		grep -q "^scenario ${it%%:*} ${it#*:}: " "$T/out" || left+=("$it")
 	done
+	cp "$log" "$log.$attempt" 2>/dev/null
 	echo "RETRY nested-l1: L1 ended early (status $st; L1 console: $(tail -c 400 "$log" | tr '\n' ' ')); again: ${left[*]}"
 	run_l1 "${left[@]}" | tee -a "$T/out"
 	st=${PIPESTATUS[0]}
-fi
+done
 p=$(grep -c '^PASS' "$T/out")
 f=$(grep -c '^FAIL' "$T/out")
 r=$(grep -c '^RETRY' "$T/out")

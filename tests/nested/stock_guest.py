@@ -236,8 +236,10 @@ class Suite:
                                 text=True).stdout
             print("\n".join(l for l in bt.splitlines()
                             if l.startswith(("#", "Thread"))), flush=True)
+        # The VMM's own lines say why it stopped; the guest's tail, where.
+        said = re.findall(r"^vmm: .*$", g.output(), re.M)[-6:]
         self.check(f"{name}-exit-{want}", st == want,
-                   f"status {st}; last lines: {g.output()[-400:]!r}")
+                   f"status {st}; vmm said {said}; last lines: {g.output()[-400:]!r}")
         g.kill()
         return st
 
