@@ -30,7 +30,7 @@ files=(-f "$VMM" -f "$GUEST/vmlinuz" -f "$NESTED_DIR/bench-initramfs.cpio"
 items=()
 for ((i = 0; i < ROUNDS; i++)); do items+=(vmm:bench qemu:bench); done
 items+=(vmm:balloon qemu:balloon)
-"$here/l1-run.sh" -t 3000 -s 3G -l "$NESTED_DIR/l1-console-bench.log" "${files[@]}" \
+"$here/l1-run.sh" -t 3000 -i 400 -s 3G -l "$NESTED_DIR/l1-console-bench.log" "${files[@]}" \
 	-e BENCH_INITRD="$(realpath "$NESTED_DIR/bench-initramfs.cpio")" -- \
 	python3 "$(realpath "$here/stock_guest.py")" --vmm "$(realpath "$VMM")" \
 	--guest "$(realpath "$GUEST")" "${items[@]}" | tee "$T/out"
@@ -47,7 +47,9 @@ for line in open(sys.argv[1]):
             vals[m.group(2)][m.group(1)].append(float(m.group(3)))
         except ValueError:
             pass
-lower_better = ("-s", "RSS")
+def lower_better(k):
+    # times ("...-s", not rates "...-per-s" or ".../s") and memory
+    return (k.endswith("-s") and not k.endswith("per-s")) or "RSS" in k
 print(f"| {'figure':38} | {'vmm':>10} | {'QEMU':>10} | vmm/QEMU |")
 print(f"|{'-' * 40}|{'-' * 12}|{'-' * 12}|----------|")
 for k, v in vals.items():
@@ -55,6 +57,6 @@ for k, v in vals.items():
     if not a or not b:
         continue
     a, b = sum(a) / len(a), sum(b) / len(b)
-    note = " (lower is better)" if k.endswith(lower_better) else ""
+    note = " (lower is better)" if lower_better(k) else ""
     print(f"| {k + note:38} | {a:10.1f} | {b:10.1f} | {a / b:8.2f} |")
 PY
