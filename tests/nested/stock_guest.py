@@ -305,7 +305,7 @@ def devices(s):
                         "devices-msix-and-serial-irq"):
             print("".join(re.findall(r"^VMM-INTR .*\n", g.output(), re.M)))
         if not ok:
-            s.check("devices-checks-done", False, g.output()[-800:])
+            s.check("devices-checks-done", False, oops(g.output()) or g.output()[-800:])
         if s.peer.kind == "vmm":
             s.check("devices-tap-queues-attach",
                     "cannot attach tap queue" not in g.output(),
@@ -321,6 +321,14 @@ def devices(s):
                 f"guest sent {m.group(1) if m else '?'}, host got {got}")
     finally:
         netpeer.kill()
+
+
+def oops(out):
+    """The guest kernel's first oops, warning or panic, whole (the tail
+    of the console alone has only its last registers)."""
+    m = re.search(r"^.*(BUG:|Oops|WARNING:|general protection|Kernel panic|watchdog:).*$",
+                  out, re.M)
+    return "\n".join(out[m.start():].splitlines()[:40]) if m else ""
 
 
 def intx(s):
