@@ -73,12 +73,57 @@ void machine_stop(void *opaque, enum stop_cause cause, int status,
 			pr_warn("cannot wake the main loop");
 	}
 	pthread_mutex_unlock(&m->stop_lock);
+	/* Parked vCPUs leave too. */
+	pthread_mutex_lock(&m->run_lock);
+	pthread_cond_broadcast(&m->run_cond);
+	pthread_mutex_unlock(&m->run_lock);
 	/* Outside stop_lock: emitting only queues, but takes the QMP lock. */
 	reason = machine_shutdown_reason(cause, &guest);
 	if (first && m->qmp && reason)
 		qmp_emit(m->qmp, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", guest,
 						       "reason", reason));
 	vcpu_threads_kick(m);
+}
+
+int machine_pause(struct machine *m)
+{
+	struct timespec until;
+	bool was;
+	int r = 0;
+
+	pthread_mutex_lock(&m->run_lock);
+	was = m->paused;
+	__atomic_store_n(&m->paused, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->run_lock);
+	if (was)
+		return 0;
+	vcpu_threads_kick(m);
+	/* Wait without holding anything the vCPUs need but run_lock, which
+	 * the wait releases. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&m->run_lock);
+	while (m->n_parked < m->nr_vcpus && r == 0 &&
+	       !__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+		r = pthread_cond_timedwait(&m->run_cond, &m->run_lock, &until);
+	pthread_mutex_unlock(&m->run_lock);
+	if (m->qmp)
+		qmp_emit(m->qmp, "STOP", NULL);
+	return r ? -r : 0;
+}
+
+void machine_resume(struct machine *m)
+{
+	bool was;
+
+	pthread_mutex_lock(&m->run_lock);
+	was = m->paused;
+	m->launched = true;
+	__atomic_store_n(&m->paused, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&m->run_cond);
+	pthread_mutex_unlock(&m->run_lock);
+	if (was && m->qmp)
+		qmp_emit(m->qmp, "RESUME", NULL);
 }
 
 static void com1_irq(void *ctx, int level)
@@ -638,6 +683,8 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	m->mem.memfd = -1;
 	m->console.quit_efd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
+	pthread_mutex_init(&m->run_lock, NULL);
+	pthread_cond_init(&m->run_cond, NULL);
 	m->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (m->stop_efd < 0)
 		return build_err(err, errlen, -errno, "eventfd: %s.", strerror(errno));
@@ -708,6 +755,9 @@ int machine_run(struct machine *m)
 		r = virtio_kvm_start(&m->net_kvm[i], &m->sandbox);
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp, &m->sandbox);
+	/* -S: the vCPUs park before their first KVM_RUN, until cont. */
+	m->paused = m->cfg->start_paused;
+	m->launched = !m->cfg->start_paused;
 	if (r == 0)
 		r = vcpu_threads_start(m);
 	/* Last: every other thread exists and confines itself. */

@@ -65,6 +65,13 @@ struct machine {
 	struct vcpu_thread *vcpus;
 	unsigned int nr_vcpus;
 
+	/* -S and QMP stop/cont: vCPUs park outside KVM_RUN while paused. */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;
+	bool paused;                      /* asked for; vCPUs follow */
+	bool launched;                    /* ran once (not "prelaunch") */
+	unsigned int n_parked;            /* vCPUs waiting in vcpu_park() */
+
 	/* Stop request: the first one sets the status and the reason. */
 	pthread_mutex_t stop_lock;
 	bool stopping;
@@ -80,6 +87,10 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 /* Run until the guest or the user stops the VM; returns the exit status. */
 int machine_run(struct machine *m);
 void machine_destroy(struct machine *m);
+/* QMP stop: every vCPU out of KVM_RUN and parked before it returns (or
+ * -ETIMEDOUT after 5 s); STOP is emitted once. cont: they go on, RESUME. */
+int machine_pause(struct machine *m);
+void machine_resume(struct machine *m);
 /* Ask every vCPU to stop; safe from any thread, idempotent. */
 void machine_stop(void *m, enum stop_cause cause, int status,
 		  const char *why);

@@ -70,6 +70,27 @@ static void qmp_quit(void *ctx, const char *reason)
 		     STOP_HOST_QMP_QUIT : STOP_HOST_QMP_RESET, 0, reason);
 }
 
+static int qmp_stop_vm(void *ctx)
+{
+	return machine_pause(ctx);
+}
+
+static void qmp_cont_vm(void *ctx)
+{
+	machine_resume(ctx);
+}
+
+static const char *qmp_run_state(void *ctx)
+{
+	struct machine *m = ctx;
+	const char *st;
+
+	pthread_mutex_lock(&m->run_lock);
+	st = !m->paused ? "running" : m->launched ? "paused" : "prelaunch";
+	pthread_mutex_unlock(&m->run_lock);
+	return st;
+}
+
 void machine_balloon_actual_changed(void *ctx, uint32_t pages)
 {
 	struct machine *m = ctx;
@@ -94,6 +115,9 @@ int machine_add_qmp(struct machine *m, char *err, size_t errlen)
 		.stats_interval_get = qmp_stats_interval_get,
 		.stats_interval_set = qmp_stats_interval_set,
 		.quit = qmp_quit,
+		.stop = qmp_stop_vm,
+		.cont = qmp_cont_vm,
+		.run_state = qmp_run_state,
 		.ctx = m,
 	};
 	char path[256];

@@ -194,7 +194,7 @@ static bool options_is_qemu(const char *name)
 		"no-acpi", "no-hpet", "no-shutdown", "no-user-config",
 		"nodefaults", "numa", "object", "option-rom", "overcommit",
 		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
-		"rtc", "run-with", "runas", "S", "s", "sd", "semihosting",
+		"rtc", "run-with", "runas", "s", "sd", "semihosting",
 		"semihosting-config", "smbios", "snapshot", "spice",
 		"tpmdev", "trace", "usb", "usbdevice", "uuid", "vnc", "watchdog",
 		"watchdog-action", "virtfs", "xen-domid", "chroot", "D", "dfilter",
@@ -235,6 +235,7 @@ static const struct opt_desc opt_table[] = {
 	{ "cpu", "host", "CPU model (only host)" },
 	{ "display", "none", "display backend (only none)" },
 	{ "vga", "none", "VGA card (only none)" },
+	{ "S", NULL, "start with the vCPUs paused (QMP cont starts them)" },
 	{ "name", "NAME", "the VM's name (QMP query-name; also guest=NAME)" },
 	{ "pidfile", "FILE", "write the VMM's pid to FILE (removed at exit)" },
 	{ "sandbox", "on|off", "seccomp allow-list per thread after setup (default on; docs/sandbox.md)" },
@@ -678,6 +679,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_fixed(name, val, cpu_ok, no_props, err, len);
 		} else if (!strcmp(name, "display") || !strcmp(name, "vga")) {
 			r = parse_fixed(name, val, none_ok, no_props, err, len);
+		} else if (!strcmp(name, "S")) {
+			cfg->start_paused = true;
 		} else if (!strcmp(name, "name")) {
 			r = parse_name(val, cfg, err, len);
 		} else if (!strcmp(name, "pidfile")) {

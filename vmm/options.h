@@ -131,6 +131,7 @@ struct vm_config {
 	const char *qmp_path;           /* -qmp unix:PATH,server=on,wait=off */
 	const char *name;               /* -name [guest=]NAME */
 	const char *pidfile;            /* -pidfile FILE */
+	bool start_paused;              /* -S: vCPUs wait for QMP cont */
 	unsigned int ndevices;
 	struct kv_opts devices[VMM_MAX_DEVICES];
 };

@@ -210,8 +210,18 @@ static json_t *qmp_run(const struct qmp_ops *ops, json_t *req,
 		resp = qmp_error("CommandNotFound",
 				 "Expecting capabilities negotiation with 'qmp_capabilities'");
 	} else if (!strcmp(cmd, "query-status")) {
-		resp = qmp_return(json_pack("{s:s,s:b,s:b}", "status", "running",
-					    "singlestep", 0, "running", 1));
+		const char *st = ops->run_state ? ops->run_state(ops->ctx) : "running";
+
+		resp = qmp_return(json_pack("{s:s,s:b,s:b}", "status", st,
+					    "singlestep", 0, "running",
+					    !strcmp(st, "running")));
+	} else if (!strcmp(cmd, "stop")) {
+		resp = !ops->stop || ops->stop(ops->ctx) == 0 ? qmp_return(NULL) :
+		       qmp_error("GenericError", "the vCPUs did not stop in time");
+	} else if (!strcmp(cmd, "cont")) {
+		if (ops->cont)
+			ops->cont(ops->ctx);
+		resp = qmp_return(NULL);
 	} else if (!strcmp(cmd, "query-version")) {
 		resp = qmp_return(qmp_version());
 	} else if (!strcmp(cmd, "query-name")) {
@@ -241,7 +251,7 @@ static json_t *qmp_run(const struct qmp_ops *ops, json_t *req,
 	} else if (!strcmp(cmd, "query-commands")) {
 		static const char *const names[] = {
 			"qmp_capabilities", "query-status", "query-version",
-			"query-name", "query-kvm",
+			"query-name", "query-kvm", "stop", "cont",
 			"query-balloon", "balloon", "qom-get", "qom-set",
 			"system_reset", "quit", "query-commands",
 		};

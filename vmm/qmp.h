@@ -28,6 +28,10 @@ struct qmp_ops {
 	unsigned int (*stats_interval_get)(void *ctx);
 	int (*stats_interval_set)(void *ctx, unsigned int secs);
 	void (*quit)(void *ctx, const char *reason);
+	/* stop/cont/query-status; NULL: always running. */
+	int (*stop)(void *ctx);
+	void (*cont)(void *ctx);
+	const char *(*run_state)(void *ctx);
 	void *ctx;
 };
 

@@ -16,6 +16,18 @@ static void vcpu_kick_handler(int sig)
 	(void)sig;   /* only here to make KVM_RUN return -EINTR */
 }
 
+/* -S or QMP stop: wait here, out of KVM_RUN, until cont or the end. */
+static void vcpu_park(struct machine *m)
+{
+	pthread_mutex_lock(&m->run_lock);
+	m->n_parked++;
+	pthread_cond_broadcast(&m->run_cond);
+	while (m->paused && !__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&m->run_cond, &m->run_lock);
+	m->n_parked--;
+	pthread_mutex_unlock(&m->run_lock);
+}
+
 static void vcpu_handle_io(struct machine *m, struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
@@ -95,7 +107,13 @@ static void *vcpu_thread_fn(void *arg)
 	sandbox_enter_or_die(&m->sandbox, SANDBOX_VCPU);
 
 	while (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {
-		int r = kvm_vcpu_run(vcpu);
+		int r;
+
+		if (__atomic_load_n(&m->paused, __ATOMIC_ACQUIRE)) {
+			vcpu_park(m);
+			continue;
+		}
+		r = kvm_vcpu_run(vcpu);
 
 		if (r == -EINTR || r == -EAGAIN) {
 			run->immediate_exit = 0;

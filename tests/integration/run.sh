@@ -167,6 +167,12 @@ pass=$((pass + $(grep -c '^PASS' "$T/qmps.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmps.out")))
 grep -q '^qmp-shutdown: ' "$T/qmps.out" || bad qmp-shutdown-script "$(tail -5 "$T/qmps.out")"
 
+# -S, stop, cont: the vCPUs park and go on; STOP/RESUME; query-status.
+python3 -u "$(dirname "$0")/qmp_runstate.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpr.out"
+pass=$((pass + $(grep -c '^PASS' "$T/qmpr.out")))
+fail=$((fail + $(grep -c '^FAIL' "$T/qmpr.out")))
+grep -q '^qmp-runstate: ' "$T/qmpr.out" || bad qmp-runstate-script "$(tail -5 "$T/qmpr.out")"
+
 # virtio-blk on io_uring: write, flush, read back, serial, refusals; the
 # data must be in the image file afterwards; read-only drives refuse.
 head -c 1M /dev/zero > "$T/disk.img"

@@ -453,3 +453,16 @@ Test(options, qemu_options_vmm_lacks)
 	cr_assert_str_eq(err, "unknown option '-frobnicate' (see --help).");
 	options_free(&cfg);
 }
+
+Test(options, start_paused)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k"), 0);
+	cr_assert(!cfg.start_paused);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-S"), 0);
+	cr_assert(cfg.start_paused);
+	options_free(&cfg);
+}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 #include "vmm/qmp.h"
@@ -170,4 +171,33 @@ Test(qmp, query_name_and_kvm)
 	EXPECT("{\"execute\":\"query-kvm\"}", "\"enabled\":true");
 	EXPECT("{\"execute\":\"query-kvm\"}", "\"present\":true");
 	EXPECT("{\"execute\":\"query-commands\"}", "query-kvm");
+}
+
+static bool vm_paused;
+static int stop_rc;
+static int vm_stop(void *c) { vm_paused = true; return stop_rc; }
+static void vm_cont(void *c) { vm_paused = false; }
+static const char *vm_state(void *c) { return vm_paused ? "paused" : "running"; }
+
+/* stop/cont reach the machine; query-status follows it. */
+Test(qmp, stop_cont_and_status)
+{
+	bool neg = true;
+
+	ops.stop = vm_stop;
+	ops.cont = vm_cont;
+	ops.run_state = vm_state;
+	EXPECT("{\"execute\":\"query-status\"}", "\"status\":\"running\"");
+	EXPECT("{\"execute\":\"stop\"}", "\"return\":{}");
+	cr_assert(vm_paused);
+	EXPECT("{\"execute\":\"query-status\"}", "\"running\":false");
+	EXPECT("{\"execute\":\"query-status\"}", "\"status\":\"paused\"");
+	EXPECT("{\"execute\":\"cont\"}", "\"return\":{}");
+	cr_assert(!vm_paused);
+	stop_rc = -ETIMEDOUT;
+	EXPECT("{\"execute\":\"stop\",\"id\":3}", "GenericError");
+	stop_rc = 0;
+	ops.stop = NULL;
+	ops.cont = NULL;
+	ops.run_state = NULL;
 }
