@@ -24,14 +24,19 @@ count() {   # add the "x passed, y failed[, z skipped]" line of $1
 	total_skip=$((total_skip + ${s:-0}))
 }
 
+count_criterion() {   # add Criterion's "Synthesis" line of $1
+	local syn p f
+	syn=$(grep 'Synthesis' "$1" | tail -1)
+	p=$(echo "$syn" | sed -E 's/.*Passing: ([0-9]+).*/\1/')
+	f=$(echo "$syn" | sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1 + \2/')
+	total_pass=$((total_pass + ${p:-0}))
+	total_fail=$((total_fail + ${f:-1}))
+}
+
 section "unit tests (Criterion)"
 "$B/unit-tests" --jobs 2 2>&1 | tee "$T/unit"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
-syn=$(grep 'Synthesis' "$T/unit" | tail -1)
-p=$(echo "$syn" | sed -E 's/.*Passing: ([0-9]+).*/\1/')
-f=$(echo "$syn" | sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1 + \2/')
-total_pass=$((total_pass + ${p:-0}))
-total_fail=$((total_fail + ${f:-1}))
+count_criterion "$T/unit"
 
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	section "integration tests (tiny guests, this host's KVM)"
@@ -49,11 +54,7 @@ section "ASan + UBSan: unit tests"
 if [ -x build-asan/unit-tests ]; then
 	build-asan/unit-tests --jobs 2 2>&1 | tee "$T/asan-unit"
 	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
-	syn=$(grep 'Synthesis' "$T/asan-unit" | tail -1)
-	p=$(echo "$syn" | sed -E 's/.*Passing: ([0-9]+).*/\1/')
-	f=$(echo "$syn" | sed -E 's/.*Failing: ([0-9]+).*Crashing: ([0-9]+).*/\1 + \2/')
-	total_pass=$((total_pass + ${p:-0}))
-	total_fail=$((total_fail + ${f:-1}))
+	count_criterion "$T/asan-unit"
 else
 	echo "FAIL asan-unit: build-asan/unit-tests is missing (make asan-build)"
 	total_fail=$((total_fail + 1)); rc=1

@@ -3,23 +3,13 @@
 ("prelaunch": the guest prints nothing), cont runs it (RESUME), stop
 parks the vCPUs (STOP, "paused": input is not echoed), cont again (the
 input is echoed then). Prints PASS/FAIL lines and a summary."""
-import os, select, subprocess, sys, tempfile, time
+import os, select, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmpclient import Client  # noqa: E402
+from qmpclient import Checks, start_vmm  # noqa: E402
 
 VMM, GUESTS = sys.argv[1], sys.argv[2]
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"PASS qmp-runstate-{name}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL qmp-runstate-{name}: {detail}", flush=True)
+check = Checks("qmp-runstate")
 
 
 def read_for(fd, secs):
@@ -46,18 +36,9 @@ def status(c):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    sock = os.path.join(tmp, "qmp.sock")
-    p = subprocess.Popen([VMM, "-S", "-m", "32M", "-kernel", f"{GUESTS}/echo.elf",
-                          "-qmp", f"unix:{sock},server=on,wait=off"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
-    for _ in range(600):
-        if os.path.exists(sock):
-            break
-        time.sleep(0.05)
-    c = Client(sock)
-    c.cmd("qmp_capabilities")
-    fd = p.stdout.fileno()
+    p, c = start_vmm(VMM, ["-S", "-m", "32M", "-kernel", f"{GUESTS}/echo.elf"],
+                     os.path.join(tmp, "qmp.sock"))
+    fd = p.console
     st = status(c)
     early = read_for(fd, 2)
     check("prelaunch", st.get("status") == "prelaunch" and st.get("running") is False
@@ -81,5 +62,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("cont-resumes", b"AB" in out, repr(out[-80:]))
     c.cmd("quit")
     check("exit-0", p.wait(timeout=60) == 0)
-print(f"qmp-runstate: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(check.summary())
