@@ -744,6 +744,10 @@ int machine_run(struct machine *m)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	/* -S: the vCPUs park before their first KVM_RUN, until cont. Set
+	 * before the QMP thread exists, so a cont cannot come first. */
+	m->paused = m->cfg->start_paused;
+	m->launched = !m->cfg->start_paused;
 	r = console_start(&m->console, &m->sandbox);
 	if (r == 0 && m->balloon)
 		r = virtio_kvm_start(&m->balloon_kvm, &m->sandbox);
@@ -755,9 +759,6 @@ int machine_run(struct machine *m)
 		r = virtio_kvm_start(&m->net_kvm[i], &m->sandbox);
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp, &m->sandbox);
-	/* -S: the vCPUs park before their first KVM_RUN, until cont. */
-	m->paused = m->cfg->start_paused;
-	m->launched = !m->cfg->start_paused;
 	if (r == 0)
 		r = vcpu_threads_start(m);
 	/* Last: every other thread exists and confines itself. */
