@@ -59,15 +59,26 @@ void machine_stop(void *opaque, enum stop_cause cause, int status,
 {
 	struct machine *m = opaque;
 	uint64_t one = 1;
-	bool first = false, guest;
+	bool guest;
 	const char *reason;
 
 	pthread_mutex_lock(&m->stop_lock);
 	if (!m->stopping) {
-		first = true;
 		m->stop_cause = cause;
 		m->exit_status = status;
 		snprintf(m->stop_reason, sizeof(m->stop_reason), "%s", why);
+		/*
+		 * Queue SHUTDOWN before anyone can see "stopping": the main
+		 * loop stops the QMP thread as soon as it does, and from a
+		 * non-vCPU thread (console, signal) an event queued after
+		 * that was lost. Emitting only queues under the QMP lock,
+		 * which is never held while stop_lock is wanted.
+		 */
+		reason = machine_shutdown_reason(cause, &guest);
+		if (m->qmp && reason)
+			qmp_emit(m->qmp, "SHUTDOWN",
+				 json_pack("{s:b,s:s}", "guest", guest,
+					   "reason", reason));
 		__atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
 		if (write(m->stop_efd, &one, sizeof(one)) < 0)
 			pr_warn("cannot wake the main loop");
@@ -77,11 +88,6 @@ void machine_stop(void *opaque, enum stop_cause cause, int status,
 	pthread_mutex_lock(&m->run_lock);
 	pthread_cond_broadcast(&m->run_cond);
 	pthread_mutex_unlock(&m->run_lock);
-	/* Outside stop_lock: emitting only queues, but takes the QMP lock. */
-	reason = machine_shutdown_reason(cause, &guest);
-	if (first && m->qmp && reason)
-		qmp_emit(m->qmp, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", guest,
-						       "reason", reason));
 	vcpu_threads_kick(m);
 }
 

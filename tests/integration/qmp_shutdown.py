@@ -4,7 +4,7 @@ the console while a QMP client listens; each way of ending the VM must
 send one SHUTDOWN event with QEMU's "guest" and "reason" and a
 timestamp, and end the VMM with status 0. Prints PASS/FAIL lines and a
 summary."""
-import os, signal, subprocess, sys, tempfile, time
+import os, select, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qmpclient import Checks, start_vmm  # noqa: E402
@@ -20,8 +20,25 @@ def start(tmp, tty):
     out = b""
     end = time.time() + 60
     while b"echo ready" not in out and time.time() < end:
-        out += os.read(p.console, 4096)
+        r, _, _ = select.select([p.console], [], [], 1)
+        if r:
+            out += os.read(p.console, 4096)
+    p.out = out
     return p, c
+
+
+def rest(p):
+    """What the console printed since "echo ready" (the VMM has ended)."""
+    out = p.out
+    while select.select([p.console], [], [], 0)[0]:
+        try:
+            b = os.read(p.console, 4096)
+        except OSError:
+            break
+        if not b:
+            break
+        out += b
+    return out[-300:]
 
 
 def case(name, guest, reason, act, tty=False):
@@ -48,7 +65,7 @@ def case(name, guest, reason, act, tty=False):
               and isinstance(ts.get("microseconds"), int) and st == 0)
         more = [e for e in c.events if e["event"] == "SHUTDOWN"]
         check(name, ok and len(more) == 1,
-              f"status {st}, events {more}")
+              f"status {st}, events {more}, console {rest(p)!r}")
 
 
 def send(data):

@@ -5,7 +5,7 @@
 #               guest build downloaded: $2, default build/guest)
 #   base.cpio   busybox-static, kvm.ko + kvm-amd.ko + kvm-intel.ko +
 #               irqbypass.ko, tun, loop and virtio-blk from that package,
-#               and l1-init
+#               l1-init and kvm-hold (kvm-hold.c)
 # QEMU's TCG with -cpu max emulates AMD SVM with nested paging, so the
 # kvm-amd inside L1 offers a hardware-model /dev/kvm: what users run.
 # Idempotent: does nothing if the outputs are newer than their inputs.
@@ -19,7 +19,8 @@ deb=$(ls "$guest"/linux-image-*.deb 2>/dev/null | head -1 || true)
 [ -n "$deb" ] || { echo "l1-image: no kernel package in $guest (make guest)" >&2; exit 1; }
 
 if [ -f "$out/base.cpio" ] && [ "$out/base.cpio" -nt "$deb" ] &&
-   [ "$out/base.cpio" -nt "$here/l1-init" ] && [ "$out/base.cpio" -nt "$0" ]; then
+   [ "$out/base.cpio" -nt "$here/l1-init" ] && [ "$out/base.cpio" -nt "$0" ] &&
+   [ "$out/base.cpio" -nt "$here/kvm-hold.c" ]; then
 	exit 0
 fi
 work="$out/work"
@@ -46,6 +47,8 @@ done
 if [ -d /usr/lib/locale/C.utf8 ]; then
 	mkdir -p "$root/usr/lib/locale" && cp -r /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
 fi
+# Static: L1 has no libc of its own. See kvm-hold.c for why.
+cc -static -O2 -Wall -Wextra -Werror -o "$root/l1/kvm-hold" "$here/kvm-hold.c"
 cp "$here/l1-init" "$root/init"
 chmod 755 "$root/init"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"

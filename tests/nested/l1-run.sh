@@ -110,8 +110,8 @@ if [ "$idle" -gt 0 ]; then
 		n=$(stat -c %s "$T/out" 2>/dev/null || echo 0)
 		if [ "$n" != "$last" ]; then last=$n quiet=0; else quiet=$((quiet + 10)); fi
 		if [ $quiet -ge "$idle" ]; then
-			printf 'info registers -a\n' | timeout 5 socat - \
-				UNIX-CONNECT:"$T/monitor" > "$log.registers" 2>&1
+			printf 'info registers -a\ncpu 0\nx /24gx $esp\ncpu 1\nx /24gx $esp\n' |
+				timeout 5 socat - UNIX-CONNECT:"$T/monitor" > "$log.registers" 2>&1
 			echo "l1-run: L1 said nothing for ${idle}s: ended" > "$T/idle"
 			printf 'quit\n' | timeout 5 socat - UNIX-CONNECT:"$T/monitor"
 			break
@@ -122,7 +122,7 @@ fi
 timeout -k 10 "$secs" qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
 	-smp 2 -m "$mem" -M pc -nodefaults -display none -no-reboot \
 	-kernel "$NESTED/vmlinuz" -initrd "$T/l1.cpio" "${disk[@]}" \
-	-append "console=ttyS0 panic=-1 reboot=k quiet loglevel=4 tsc=reliable$append" \
+	-append "console=ttyS0 panic=-1 reboot=k quiet loglevel=4 tsc=reliable nokaslr$append" \
 	-serial file:"$log" -chardev stdio,id=out,signal=off -serial chardev:out \
 	-monitor unix:"$T/monitor",server=on,wait=off \
 	< /dev/null 2>"$T/qemu.err" | sed -u 's/\r$//' | tee "$T/out" | grep --line-buffered -v '^L1-EXIT '
