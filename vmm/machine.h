@@ -30,6 +30,7 @@ struct vcpu_thread {
 	struct kvm_vcpu vcpu;
 	pthread_t thread;
 	bool started;
+	int tid;                          /* set by the thread (query-cpus-fast) */
 };
 
 /* The whole VM; owns everything it creates. */

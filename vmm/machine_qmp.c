@@ -91,6 +91,172 @@ static const char *qmp_run_state(void *ctx)
 	return st;
 }
 
+static json_t *qmp_query_cpus(void *ctx)
+{
+	struct machine *m = ctx;
+	json_t *a = json_array();
+	char path[64];
+
+	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
+		snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
+		json_array_append_new(a, json_pack(
+			"{s:i,s:s,s:i,s:{s:i,s:i,s:i},s:s}", "cpu-index", i,
+			"qom-path", path, "thread-id",
+			__atomic_load_n(&m->vcpus[i].tid, __ATOMIC_ACQUIRE),
+			"props", "core-id", i, "thread-id", 0, "socket-id", 0,
+			"target", "x86_64"));
+	}
+	return a;
+}
+
+/* One PCI device as the command line made it. */
+struct qmp_dev {
+	const char *type, *id;
+	struct pci_device *pci;
+};
+
+static bool qmp_dev_at(struct machine *m, unsigned int k, struct qmp_dev *d)
+{
+	const struct vm_config *cfg = m->cfg;
+	unsigned int i = cfg->pci_order[k].index;
+
+	switch (cfg->pci_order[k].kind) {
+	case PCI_BALLOON:
+		*d = (struct qmp_dev){ "virtio-balloon-pci", cfg->balloon.id,
+				       m->balloon ? &m->balloon->vp.pci : NULL };
+		break;
+	case PCI_RNG:
+		*d = (struct qmp_dev){ "virtio-rng-pci", cfg->rng.id,
+				       m->rng ? &m->rng->vp.pci : NULL };
+		break;
+	case PCI_BLK:
+		*d = (struct qmp_dev){ "virtio-blk-pci", cfg->blks[i].id,
+				       i < m->nblk && m->blk[i] ? &m->blk[i]->vp.pci : NULL };
+		break;
+	case PCI_NET:
+		*d = (struct qmp_dev){ "virtio-net-pci", cfg->nets[i].id,
+				       i < m->nnet && m->net[i] ? &m->net[i]->vp.pci : NULL };
+		break;
+	default:
+		return false;
+	}
+	return d->pci != NULL;
+}
+
+static json_t *qmp_devices(void *ctx)
+{
+	struct machine *m = ctx;
+	json_t *a = json_array();
+	struct qmp_dev d;
+
+	for (unsigned int k = 0; k < m->cfg->npci; k++) {
+		if (!qmp_dev_at(m, k, &d))
+			continue;
+		json_array_append_new(a, d.id ?
+			json_pack("{s:s,s:s}", "type", d.type, "id", d.id) :
+			json_pack("{s:s}", "type", d.type));
+	}
+	return a;
+}
+
+/* BARs as the guest has programmed them (QEMU's "regions"). */
+static json_t *qmp_pci_regions(const struct pci_device *d)
+{
+	json_t *a = json_array();
+
+	for (int b = 0; b < PCI_NUM_BARS; b++) {
+		const struct pci_bar *bar = &d->bars[b];
+		uint64_t addr;
+
+		if (!bar->size)
+			continue;
+		addr = pci_cfg_get32(d, PCI_BASE_ADDRESS_0 + 4 * b);
+		if (bar->io) {
+			json_array_append_new(a, json_pack("{s:i,s:s,s:I,s:I}", "bar", b,
+				"type", "io", "address", (json_int_t)(addr & ~3ull),
+				"size", (json_int_t)bar->size));
+			continue;
+		}
+		addr &= ~0xfull;
+		if (bar->is64 && b + 1 < PCI_NUM_BARS)
+			addr |= (uint64_t)pci_cfg_get32(d, PCI_BASE_ADDRESS_0 + 4 * (b + 1)) << 32;
+		json_array_append_new(a, json_pack("{s:i,s:s,s:I,s:I,s:b,s:b}", "bar", b,
+			"type", "memory", "address", (json_int_t)addr,
+			"size", (json_int_t)bar->size, "prefetch", 0,
+			"mem_type_64", bar->is64));
+	}
+	return a;
+}
+
+static json_t *qmp_pci_device(const struct pci_device *d, const char *id)
+{
+	return json_pack("{s:i,s:i,s:i,s:{s:i},s:{s:i,s:i,s:i,s:i},s:i,s:i,s:s,s:o}",
+		"bus", 0, "slot", d->slot, "function", 0,
+		"class_info", "class", pci_cfg_get16(d, PCI_CLASS_DEVICE),
+		"id", "vendor", pci_cfg_get16(d, PCI_VENDOR_ID),
+		"device", pci_cfg_get16(d, PCI_DEVICE_ID),
+		"subsystem-vendor", pci_cfg_get16(d, PCI_SUBSYSTEM_VENDOR_ID),
+		"subsystem", pci_cfg_get16(d, PCI_SUBSYSTEM_ID),
+		"irq_pin", d->cfg[PCI_INTERRUPT_PIN], "irq", d->cfg[PCI_INTERRUPT_LINE],
+		"qdev_id", id ? id : "", "regions", qmp_pci_regions(d));
+}
+
+static json_t *qmp_query_pci(void *ctx)
+{
+	struct machine *m = ctx;
+	json_t *devs = json_array();
+	struct qmp_dev d;
+
+	/* The bus lock: a vCPU may be moving a BAR right now. */
+	pthread_mutex_lock(&m->pci.lock);
+	json_array_append_new(devs, qmp_pci_device(&m->pci.host_bridge, NULL));
+	for (unsigned int k = 0; k < m->cfg->npci; k++)
+		if (qmp_dev_at(m, k, &d))
+			json_array_append_new(devs, qmp_pci_device(d.pci, d.id));
+	pthread_mutex_unlock(&m->pci.lock);
+	return json_pack("[{s:i,s:o}]", "bus", 0, "devices", devs);
+}
+
+static json_t *qmp_query_block(void *ctx)
+{
+	static const bool writeback[] = {
+		[BLK_CACHE_WRITEBACK] = true, [BLK_CACHE_NONE] = true,
+		[BLK_CACHE_WRITETHROUGH] = false, [BLK_CACHE_UNSAFE] = true,
+	};
+	struct machine *m = ctx;
+	const struct vm_config *cfg = m->cfg;
+	json_t *a = json_array();
+
+	for (unsigned int i = 0; i < m->nblk; i++) {
+		const struct drive_cfg *dr = &cfg->drives[cfg->blks[i].drive];
+		const struct blk_dev *b = m->blk[i];
+		char name[32];
+
+		if (!b)
+			continue;
+		/* QEMU names an if=virtio drive without id= "virtioN". */
+		if (!dr->id) {
+			unsigned int n = 0;
+
+			for (const struct drive_cfg *p = cfg->drives; p < dr; p++)
+				n += p->if_virtio;
+			snprintf(name, sizeof(name), "virtio%u", n);
+		}
+		json_array_append_new(a, json_pack(
+			"{s:s,s:b,s:b,s:s,s:{s:s,s:b,s:s,s:i,s:b,s:s,s:{s:b,s:b,s:b},s:{s:s,s:s,s:I}}}",
+			"device", dr->id ? dr->id : name, "locked", 0, "removable", 0,
+			"type", "unknown", "inserted", "file", b->opts.path,
+			"ro", b->opts.read_only, "drv", "raw", "backing_file_depth", 0,
+			"encrypted", 0, "detect_zeroes", "off",
+			"cache", "writeback", writeback[b->opts.cache],
+			"direct", b->opts.cache == BLK_CACHE_NONE,
+			"no-flush", b->opts.cache == BLK_CACHE_UNSAFE,
+			"image", "filename", b->opts.path, "format", "raw",
+			"virtual-size", (json_int_t)b->size));
+	}
+	return a;
+}
+
 void machine_balloon_actual_changed(void *ctx, uint32_t pages)
 {
 	struct machine *m = ctx;
@@ -118,6 +284,10 @@ int machine_add_qmp(struct machine *m, char *err, size_t errlen)
 		.stop = qmp_stop_vm,
 		.cont = qmp_cont_vm,
 		.run_state = qmp_run_state,
+		.query_cpus = qmp_query_cpus,
+		.query_block = qmp_query_block,
+		.query_pci = qmp_query_pci,
+		.devices = qmp_devices,
 		.ctx = m,
 	};
 	char path[256];

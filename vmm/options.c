@@ -609,6 +609,32 @@ static int parse_fixed(const char *opt, const char *v, const char *const *ok,
 	return r;
 }
 
+/* -device id= names one device, as QEMU insists ("Duplicate ID"): QMP's
+ * qom paths and query-pci would otherwise name two things alike. */
+static int check_device_ids(const struct vm_config *cfg, char *err, size_t len)
+{
+	const char *ids[VMM_MAX_DEVICES + 2];
+	unsigned int n = 0;
+
+	if (cfg->balloon.present && cfg->balloon.id)
+		ids[n++] = cfg->balloon.id;
+	if (cfg->rng.present && cfg->rng.id)
+		ids[n++] = cfg->rng.id;
+	for (unsigned int i = 0; i < cfg->nblks && n < VMM_MAX_DEVICES; i++)
+		if (cfg->blks[i].id)
+			ids[n++] = cfg->blks[i].id;
+	for (unsigned int i = 0; i < cfg->nnets && n < VMM_MAX_DEVICES; i++)
+		if (cfg->nets[i].id)
+			ids[n++] = cfg->nets[i].id;
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < i; j++)
+			if (!strcmp(ids[i], ids[j]))
+				return opt_err(err, len,
+					       "-device: Duplicate ID '%s' for device.",
+					       ids[i]);
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		  size_t len)
 {
@@ -712,5 +738,5 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		return 0;
 	if (!cfg->kernel)
 		return opt_err(err, len, "no kernel given: use -kernel FILE.");
-	return 0;
+	return check_device_ids(cfg, err, len);
 }

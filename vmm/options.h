@@ -43,6 +43,7 @@ struct balloon_cfg {
 /* -device virtio-rng-pci[,id=,addr=,ioeventfd=,irqfd=] */
 struct rng_cfg {
 	bool present;
+	const char *id;                 /* id=; NULL: anonymous */
 	int slot;                       /* -1: first free */
 	bool ioeventfd, irqfd;
 };
@@ -63,6 +64,7 @@ struct drive_cfg {
 
 struct blk_cfg {
 	int drive;                      /* index into drives[] */
+	const char *id;                 /* id=; NULL: anonymous */
 	const char *serial;
 	int slot;
 	unsigned int queue_size;
@@ -85,6 +87,7 @@ struct netdev_cfg {
 
 struct net_cfg {
 	int netdev;                     /* index into netdevs[] */
+	const char *id;                 /* id=; NULL: anonymous */
 	uint8_t mac[6];
 	bool mq;
 	unsigned int host_mtu;

@@ -74,7 +74,7 @@ int options_parse_rng(struct kv_opts *kv, struct vm_config *cfg,
 		int r = 0;
 
 		if (!strcmp(k, "id"))
-			continue;
+			g->id = val;
 		else if (!strcmp(k, "addr"))
 			r = opt_parse_pci_addr(val, &g->slot);
 		else if (!strcmp(k, "ioeventfd"))
@@ -224,9 +224,11 @@ int options_parse_blk(struct kv_opts *kv, struct vm_config *cfg,
 		const char *k = kv->key[i], *val = kv->val[i];
 
 		r = 0;
-		if (!strcmp(k, "drive") || !strcmp(k, "id"))
+		if (!strcmp(k, "drive"))
 			continue;
-		if (!strcmp(k, "serial"))
+		if (!strcmp(k, "id"))
+			b->id = val;
+		else if (!strcmp(k, "serial"))
 			b->serial = val;
 		else if (!strcmp(k, "addr"))
 			r = opt_parse_pci_addr(val, &b->slot);
@@ -383,9 +385,11 @@ int options_parse_net(struct kv_opts *kv, struct vm_config *cfg,
 		const char *k = kv->key[i], *val = kv->val[i];
 		int r = 0;
 
-		if (!strcmp(k, "netdev") || !strcmp(k, "id"))
+		if (!strcmp(k, "netdev"))
 			continue;
-		if (!strcmp(k, "mac"))
+		if (!strcmp(k, "id"))
+			n->id = val;
+		else if (!strcmp(k, "mac"))
 			r = parse_mac(val, n->mac);
 		else if (!strcmp(k, "mq"))
 			r = opt_parse_bool(val, &n->mq);

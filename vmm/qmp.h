@@ -32,6 +32,13 @@ struct qmp_ops {
 	int (*stop)(void *ctx);
 	void (*cont)(void *ctx);
 	const char *(*run_state)(void *ctx);
+	/* query-cpus-fast, query-block, query-pci: the "return" values as
+	 * QEMU shapes them; NULL: an empty list. */
+	json_t *(*query_cpus)(void *ctx);
+	json_t *(*query_block)(void *ctx);
+	json_t *(*query_pci)(void *ctx);
+	/* [{"type": "virtio-blk-pci", "id": "d0" or absent}, ...] (qom-list) */
+	json_t *(*devices)(void *ctx);
 	void *ctx;
 };
 
@@ -75,7 +82,10 @@ struct qmp {
 	json_t *throttle_held;
 };
 
-/* The answer to one request from a client (negotiated or not). */
+/* qmp_cmds.c: the answer to one request from a client (negotiated or
+ * not), and the messages QMP builds. */
+json_t *qmp_error(const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 json_t *qmp_dispatch(const struct qmp_ops *ops, json_t *req, bool *negotiated);
 json_t *qmp_greeting(void);
 json_t *qmp_event(const char *name, json_t *data);

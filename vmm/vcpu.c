@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/log.h"
 #include "util/sandbox.h"
@@ -104,6 +105,7 @@ static void *vcpu_thread_fn(void *arg)
 	sigfillset(&set);
 	sigdelset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	__atomic_store_n(&t->tid, (int)gettid(), __ATOMIC_RELEASE);
 	sandbox_enter_or_die(&m->sandbox, SANDBOX_VCPU);
 
 	while (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {

@@ -173,6 +173,12 @@ pass=$((pass + $(grep -c '^PASS' "$T/qmpr.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmpr.out")))
 grep -q '^qmp-runstate: ' "$T/qmpr.out" || bad qmp-runstate-script "$(tail -5 "$T/qmpr.out")"
 
+# The queries (cpus, pci, block, qom-list, HMP) and QMP's strictness.
+python3 -u "$(dirname "$0")/qmp_query.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpq.out"
+pass=$((pass + $(grep -c '^PASS' "$T/qmpq.out")))
+fail=$((fail + $(grep -c '^FAIL' "$T/qmpq.out")))
+grep -q '^qmp-query: ' "$T/qmpq.out" || bad qmp-query-script "$(tail -5 "$T/qmpq.out")"
+
 # virtio-blk on io_uring: write, flush, read back, serial, refusals; the
 # data must be in the image file afterwards; read-only drives refuse.
 head -c 1M /dev/zero > "$T/disk.img"

@@ -466,3 +466,28 @@ Test(options, start_paused)
 	cr_assert(cfg.start_paused);
 	options_free(&cfg);
 }
+
+/* One id, one device (QEMU: "Duplicate ID"); distinct ids are kept. */
+Test(options, device_ids_unique)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_lt(PARSE("-kernel", "k", "-device", "virtio-balloon-pci,id=x",
+			   "-device", "virtio-rng-pci,id=x"), 0);
+	cr_assert(strstr(err, "Duplicate ID 'x'"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-drive", "file=/dev/null,if=none,id=d0,format=raw",
+			   "-device", "virtio-blk-pci,drive=d0,id=n",
+			   "-netdev", "tap,id=t0", "-device", "virtio-net-pci,netdev=t0,id=n"), 0);
+	cr_assert(strstr(err, "Duplicate ID 'n'"), "%s", err);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-device", "virtio-balloon-pci,id=b",
+			   "-device", "virtio-rng-pci,id=r", "-drive",
+			   "file=/dev/null,if=none,id=d0,format=raw",
+			   "-device", "virtio-blk-pci,drive=d0,id=blk"), 0, "%s", err);
+	cr_assert_str_eq(cfg.balloon.id, "b");
+	cr_assert_str_eq(cfg.rng.id, "r");
+	cr_assert_str_eq(cfg.blks[0].id, "blk");
+	options_free(&cfg);
+}

@@ -118,7 +118,8 @@ Test(qmp, qom_stats)
 	       "DeviceNotFound");
 	EXPECT("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/b0\",\"property\":\"colour\"}}",
 	       "not found");
-	EXPECT("{\"execute\":\"qom-get\",\"arguments\":{\"path\":1}}", "must be strings");
+	EXPECT("{\"execute\":\"qom-get\",\"arguments\":{\"path\":1}}",
+	       "Invalid parameter type for 'path', expected: string");
 }
 
 Test(qmp, errors_and_lifecycle)
@@ -127,9 +128,10 @@ Test(qmp, errors_and_lifecycle)
 
 	EXPECT("{\"execute\":\"frobnicate\",\"id\":9}", "CommandNotFound");
 	EXPECT("{\"execute\":\"frobnicate\",\"id\":9}", "\"id\":9");
-	EXPECT("{\"exec\":\"quit\"}", "lacks member 'execute'");
+	EXPECT("{\"exec\":\"quit\"}", "QMP input member 'exec' is unexpected");
+	EXPECT("{\"id\":1}", "lacks member 'execute'");
 	EXPECT("[1,2]", "must be a JSON object");
-	EXPECT("{\"execute\":5}", "lacks member 'execute'");
+	EXPECT("{\"execute\":5}", "QMP input member 'execute' must be a string");
 	EXPECT("{\"execute\":\"query-version\"}", "\"major\":7");
 	cr_assert_eq(quits, 0);
 	EXPECT("{\"execute\":\"system_reset\"}", "\"return\":{}");
@@ -200,4 +202,133 @@ Test(qmp, stop_cont_and_status)
 	ops.stop = NULL;
 	ops.cont = NULL;
 	ops.run_state = NULL;
+}
+
+/* QEMU's strictness: unknown members of the request and of the
+ * arguments are refused by name, for every command. */
+Test(qmp, unexpected_members_refused)
+{
+	bool neg = true;
+
+	EXPECT("{\"execute\":\"query-status\",\"bogus\":1,\"id\":4}",
+	       "QMP input member 'bogus' is unexpected");
+	EXPECT("{\"execute\":\"query-status\",\"bogus\":1,\"id\":4}", "\"id\":4");
+	EXPECT("{\"execute\":\"query-status\",\"arguments\":{\"x\":1}}",
+	       "Parameter 'x' is unexpected");
+	EXPECT("{\"execute\":\"quit\",\"arguments\":{\"now\":true}}",
+	       "Parameter 'now' is unexpected");
+	cr_assert_eq(quits, 0, "a refused quit must not quit");
+	EXPECT("{\"execute\":\"balloon\",\"arguments\":{\"value\":1,\"force\":1}}",
+	       "Parameter 'force' is unexpected");
+	EXPECT("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"b0\"}}",
+	       "Parameter 'property' is missing");
+	/* No out-of-band capability is offered, so none is accepted. */
+	EXPECT("{\"exec-oob\":\"query-status\"}", "'exec-oob' is unexpected");
+	neg = false;
+	EXPECT("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\"]}}",
+	       "Capability 'oob' not available");
+	cr_assert(!neg);
+	EXPECT("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":\"oob\"}}",
+	       "expected: array");
+	EXPECT("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[]}}",
+	       "\"return\":{}");
+	cr_assert(neg);
+}
+
+static json_t *cpus(void *c)
+{
+	return json_pack("[{s:i,s:i}]", "cpu-index", 0, "thread-id", 77);
+}
+static json_t *blocks(void *c)
+{
+	return json_pack("[{s:s}]", "device", "d0");
+}
+static json_t *pcis(void *c)
+{
+	return json_pack("[{s:i,s:[]}]", "bus", 0, "devices");
+}
+static json_t *devs(void *c)
+{
+	return json_pack("[{s:s,s:s},{s:s}]", "type", "virtio-balloon-pci",
+			 "id", "b0", "type", "virtio-rng-pci");
+}
+
+Test(qmp, queries_reach_the_machine)
+{
+	bool neg = true;
+
+	EXPECT("{\"execute\":\"query-cpus-fast\"}", "\"return\":[]");
+	EXPECT("{\"execute\":\"query-block\"}", "\"return\":[]");
+	ops.query_cpus = cpus;
+	ops.query_block = blocks;
+	ops.query_pci = pcis;
+	ops.devices = devs;
+	EXPECT("{\"execute\":\"query-cpus-fast\"}", "\"thread-id\":77");
+	EXPECT("{\"execute\":\"query-block\"}", "\"device\":\"d0\"");
+	EXPECT("{\"execute\":\"query-pci\"}", "\"bus\":0");
+	EXPECT("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/peripheral\"}}",
+	       "{\"name\":\"b0\",\"type\":\"child<virtio-balloon-pci>\"}");
+	EXPECT("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/peripheral-anon\"}}",
+	       "{\"name\":\"device[0]\",\"type\":\"child<virtio-rng-pci>\"}");
+	EXPECT("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/peripheral/b0\"}}",
+	       "guest-stats-polling-interval");
+	EXPECT("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/nowhere\"}}",
+	       "DeviceNotFound");
+	EXPECT("{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"b0\",\"property\":\"type\"}}",
+	       "\"return\":\"virtio-balloon-pci\"");
+	ops.query_cpus = NULL;
+	ops.query_block = NULL;
+	ops.query_pci = NULL;
+	ops.devices = NULL;
+}
+
+Test(qmp, human_monitor_command)
+{
+	bool neg = true;
+
+	EXPECT("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info status\"}}",
+	       "\"return\":\"VM status: running\\r\\n\"");
+	EXPECT("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info balloon\"}}",
+	       "\"return\":\"balloon: actual=1024\\r\\n\"");
+	EXPECT("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"  info   kvm \"}}",
+	       "kvm support: enabled");
+	EXPECT("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"savevm x\"}}",
+	       "unknown command: 'savevm'");
+	EXPECT("{\"execute\":\"human-monitor-command\",\"arguments\":{}}",
+	       "Parameter 'command-line' is missing");
+	ops.has_balloon = false;
+	EXPECT("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info balloon\"}}",
+	       "No balloon device has been activated");
+	ops.has_balloon = true;
+}
+
+/* Every command query-commands lists is in the schema, with its
+ * arguments; the schema names no command that does not exist. */
+Test(qmp, schema_matches_commands)
+{
+	bool neg = true;
+	json_t *r = json_loads("{\"execute\":\"query-commands\"}", 0, NULL);
+	json_t *cmds = qmp_dispatch(&ops, r, &neg), *c, *schema, *e;
+	size_t i, j, ncmd = 0;
+
+	json_decref(r);
+	r = json_loads("{\"execute\":\"query-qmp-schema\"}", 0, NULL);
+	schema = qmp_dispatch(&ops, r, &neg);
+	json_decref(r);
+	json_array_foreach(json_object_get(cmds, "return"), i, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		bool found = false;
+
+		json_array_foreach(json_object_get(schema, "return"), j, e)
+			found |= !strcmp(json_string_value(json_object_get(e, "name")), name) &&
+				 !strcmp(json_string_value(json_object_get(e, "meta-type")), "command");
+		cr_assert(found, "%s not in the schema", name);
+	}
+	json_array_foreach(json_object_get(schema, "return"), j, e)
+		ncmd += !strcmp(json_string_value(json_object_get(e, "meta-type")), "command");
+	cr_assert_eq(ncmd, json_array_size(json_object_get(cmds, "return")));
+	json_decref(cmds);
+	json_decref(schema);
+	EXPECT("{\"execute\":\"query-qmp-schema\"}",
+	       "{\"members\":[{\"name\":\"value\",\"type\":\"int\"}],\"meta-type\":\"object\",\"name\":\"q_obj_balloon-arg\"}");
 }
