@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "vmm/daemon.h"
 #include "vmm/machine.h"
 
 #ifndef VMM_VERSION
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
 {
 	struct vm_config cfg;
 	struct machine m;
+	struct daemon dm = { .ready_fd = -1 };
 	char err[512] = "";
 	sigset_t set;
 	int status;
@@ -44,12 +46,18 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (cfg.daemonize && daemon_start(&dm) < 0) {
+		fprintf(stderr, "vmm: -daemonize: cannot fork: %m.\n");
+		options_free(&cfg);
+		return 1;
+	}
 	if (machine_build(&m, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm: %s\n", err);
 		machine_destroy(&m);
 		options_free(&cfg);
 		return 1;
 	}
+	daemon_ready(&dm);
 	status = machine_run(&m);
 	machine_destroy(&m);
 	options_free(&cfg);

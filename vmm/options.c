@@ -186,13 +186,12 @@ static bool options_is_qemu(const char *name)
 {
 	static const char *const qemu[] = {
 		"action", "add-fd", "audio", "audiodev", "bios", "blockdev",
-		"boot", "cdrom", "chardev", "compat", "d", "daemonize", "debugcon",
+		"boot", "cdrom", "chardev", "compat", "d", "debugcon",
 		"dtb", "dump-vmstate", "fda", "fdb", "fsdev", "fw_cfg",
 		"g", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
 		"incoming", "iscsi", "k", "L", "loadvm", "mem-path",
 		"mem-prealloc", "mon", "monitor", "msg", "mtdblock", "net", "nic",
-		"no-acpi", "no-hpet", "no-shutdown", "no-user-config",
-		"nodefaults", "numa", "object", "option-rom", "overcommit",
+		"no-acpi", "no-hpet", "no-shutdown", "numa", "object", "option-rom", "overcommit",
 		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
 		"rtc", "run-with", "runas", "s", "sd", "semihosting",
 		"semihosting-config", "smbios", "snapshot", "spice",
@@ -238,6 +237,9 @@ static const struct opt_desc opt_table[] = {
 	{ "S", NULL, "start with the vCPUs paused (QMP cont starts them)" },
 	{ "name", "NAME", "the VM's name (QMP query-name; also guest=NAME)" },
 	{ "pidfile", "FILE", "write the VMM's pid to FILE (removed at exit)" },
+	{ "daemonize", NULL, "detach once the VM is set up (errors still reach the caller; needs -serial file:/none)" },
+	{ "nodefaults", NULL, "no default devices: no serial port unless -serial is given" },
+	{ "no-user-config", NULL, "read no configuration files (vmm reads none)" },
 	{ "sandbox", "on|off", "seccomp allow-list per thread after setup (default on; docs/sandbox.md)" },
 	{ "pvm-quirks", "auto|on|off", "workarounds for the PVM software hypervisor (default auto)" },
 	{ "v", NULL, "verbose: say how the kernel is booted; twice for debug" },
@@ -711,6 +713,10 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_name(val, cfg, err, len);
 		} else if (!strcmp(name, "pidfile")) {
 			cfg->pidfile = val;
+		} else if (!strcmp(name, "daemonize")) {
+			cfg->daemonize = true;
+		} else if (!strcmp(name, "nodefaults")) {
+			cfg->nodefaults = true;
 		} else if (!strcmp(name, "sandbox")) {
 			r = parse_sandbox(val, cfg, err, len);
 		} else if (!strcmp(name, "pvm-quirks")) {
@@ -738,5 +744,11 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		return 0;
 	if (!cfg->kernel)
 		return opt_err(err, len, "no kernel given: use -kernel FILE.");
+	/* QEMU's default serial port (stdio) is a default device. */
+	if (cfg->nodefaults && !cfg->serial_given)
+		cfg->serial = SERIAL_NONE;
+	if (cfg->daemonize && cfg->serial == SERIAL_STDIO)
+		return opt_err(err, len,
+			       "-daemonize: the console cannot stay on stdio once vmm detaches; use -serial file:PATH or -serial none.");
 	return check_device_ids(cfg, err, len);
 }

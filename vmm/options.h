@@ -133,6 +133,8 @@ struct vm_config {
 	struct { enum pci_kind kind; unsigned int index; } pci_order[VMM_MAX_DEVICES];
 	const char *qmp_path;           /* -qmp unix:PATH,server=on,wait=off */
 	const char *name;               /* -name [guest=]NAME */
+	bool daemonize;                 /* -daemonize: detach after setup */
+	bool nodefaults;                /* -nodefaults: no default serial */
 	const char *pidfile;            /* -pidfile FILE */
 	bool start_paused;              /* -S: vCPUs wait for QMP cont */
 	unsigned int ndevices;

@@ -396,6 +396,42 @@ else bad pidfile-written-and-removed "pidfile '$got' for $vm, status $st, left: 
 run pidfile-unwritable 1 "-pidfile: cannot write '/nonexistent/x.pid'" "" -- \
 	-kernel "$GUESTS/reset.elf" -pidfile /nonexistent/x.pid
 
+# -daemonize: the command returns once the VM is set up (status 0, the
+# pidfile names the detached VMM, which runs on: QMP answers, the console
+# file fills), and a setup error still reaches the caller with status 1.
+rm -f "$T/d.pid" "$T/d.sock" "$T/d.console"
+"$VMM" -m 32M -kernel "$GUESTS/hello.elf" -daemonize -pidfile "$T/d.pid" \
+	-serial file:"$T/d.console" -qmp unix:"$T/d.sock",server=on,wait=off \
+	$DX -S > "$T/d.out" 2>&1
+st=$?
+dpid=$(cat "$T/d.pid" 2>/dev/null)
+if [ $st = 0 ] && [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null && [ -S "$T/d.sock" ] &&
+   [ "$(cut -d' ' -f6 "/proc/$dpid/stat")" = "$dpid" ]; then
+	ok daemonize-returns-after-setup
+else
+	bad daemonize-returns-after-setup "status $st, pid '$dpid', $(cat "$T/d.out")"
+fi
+# The paused guest runs on cont and ends through isa-debug-exit.
+timeout 20 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+f.readline()
+for c in (b"qmp_capabilities", b"cont"):
+    f.write(b"{\"execute\": \"" + c + b"\"}\n"); f.flush(); print(f.readline().decode())
+' "$T/d.sock" > "$T/d.qmp" 2>&1
+for _ in $(seq 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+if grep -q '"return"' "$T/d.qmp" && ! kill -0 "$dpid" 2>/dev/null &&
+   grep -q 'MMIO ok' "$T/d.console" && [ ! -e "$T/d.pid" ]; then
+	ok daemonize-vm-runs-detached
+else
+	bad daemonize-vm-runs-detached "qmp: $(head -c 300 "$T/d.qmp"); console: $(head -c 200 "$T/d.console" 2>&1)"
+	kill "$dpid" 2>/dev/null
+fi
+run daemonize-setup-error-reaches-caller 1 "cannot read kernel '/nonexistent'" "" -- \
+	-kernel /nonexistent -daemonize -serial none
+run daemonize-needs-console-off-stdio 1 "-daemonize: the console cannot stay on stdio" "" -- \
+	-kernel "$GUESTS/hello.elf" -daemonize
+
 # The interactive console: raw mode, input, Ctrl-A x, terminal restored
 # (also when the guest dies instead of the user quitting).
 if command -v tmux >/dev/null; then

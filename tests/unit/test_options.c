@@ -446,8 +446,8 @@ Test(options, qemu_options_vmm_lacks)
 	cr_assert_lt(PARSE("-kernel", "k", "-vnc", ":0"), 0);
 	cr_assert_str_eq(err, "QEMU's -vnc is not supported by vmm (see --help).");
 	options_free(&cfg);
-	cr_assert_lt(PARSE("-kernel", "k", "--daemonize"), 0);
-	cr_assert_str_eq(err, "QEMU's -daemonize is not supported by vmm (see --help).");
+	cr_assert_lt(PARSE("-kernel", "k", "--snapshot"), 0);
+	cr_assert_str_eq(err, "QEMU's -snapshot is not supported by vmm (see --help).");
 	options_free(&cfg);
 	cr_assert_lt(PARSE("-kernel", "k", "-frobnicate"), 0);
 	cr_assert_str_eq(err, "unknown option '-frobnicate' (see --help).");
@@ -489,5 +489,29 @@ Test(options, device_ids_unique)
 	cr_assert_str_eq(cfg.balloon.id, "b");
 	cr_assert_str_eq(cfg.rng.id, "r");
 	cr_assert_str_eq(cfg.blks[0].id, "blk");
+	options_free(&cfg);
+}
+
+/* -nodefaults drops the default serial port (QEMU's stdio), not one the
+ * command line asks for; -no-user-config is what vmm always does;
+ * -daemonize cannot keep the console on stdio. */
+Test(options, nodefaults_and_daemonize)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-nodefaults", "-no-user-config"), 0, "%s", err);
+	cr_assert_eq(cfg.serial, SERIAL_NONE);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-nodefaults", "-serial", "stdio"), 0, "%s", err);
+	cr_assert_eq(cfg.serial, SERIAL_STDIO);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-daemonize"), 0);
+	cr_assert(strstr(err, "-daemonize"), "%s", err);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-daemonize", "-serial", "file:/tmp/x"), 0, "%s", err);
+	cr_assert(cfg.daemonize);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-daemonize", "-nodefaults"), 0, "%s", err);
 	options_free(&cfg);
 }
