@@ -52,7 +52,7 @@ done
 # The drivers we want, and before each the modules it depends on (its
 # .modinfo "depends=" list; the .deb ships no modules.dep): /init loads
 # /etc/modules in order.
-want="virtio_pci virtio_blk virtio_net virtio_balloon virtio_rng"
+want="virtio_pci virtio_blk virtio_net virtio_balloon virtio_rng button evdev"
 moddir="$work/pkg/lib/modules/$kver"
 modfile() {   # module name -> .ko path ('-' and '_' are the same)
 	find "$moddir" -name '*.ko' | awk -v m="$1" '{
@@ -75,6 +75,12 @@ for m in $want; do add_module "$m"; done
 cp "$work/order" "$root/etc/modules"
 cp "$here/init" "$root/init"
 cp "$here"/checks/* "$root/checks/"
+# The ACPI power button (QMP system_powerdown): busybox acpid runs this
+# on KEY_POWER, as acpid or systemd-logind would power a distro off.
+mkdir -p "$root/etc/acpi/PWRF"
+printf '#!/bin/sh\necho VMM-POWER-BUTTON > /dev/console\nsync\npoweroff -f\n' \
+	> "$root/etc/acpi/PWRF/00000080"
+chmod 755 "$root/etc/acpi/PWRF/00000080"
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 # Uncompressed: unpacking needs no decompression in the guest kernel.
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) \

@@ -153,7 +153,8 @@ static void *acpi_alloc(struct acpi_alloc *al, size_t len, uint64_t *gpa)
  * DSDT: the PCI root bridge, the ISA devices whose interrupts Linux must
  * map (a hardware-reduced platform has no legacy PIC, so Linux maps an
  * ISA IRQ only for a device described here: without COM1 the UART's
- * interrupt never reaches the guest), and \_S5 for power-off.
+ * interrupt never reaches the guest), the power button and its Generic
+ * Event Device (system_powerdown), and \_S5 for power-off.
  */
 static int acpi_build_dsdt(struct acpi_alloc *al, uint64_t *gpa)
 {
@@ -165,6 +166,7 @@ static int acpi_build_dsdt(struct acpi_alloc *al, uint64_t *gpa)
 	aml_isa_device(&sb, "COM1", "PNP0501", 1, 0x3f8, 8, IRQ_COM1);
 	/* No IRQ: the RTC raises none; rtc_cmos then runs without alarms. */
 	aml_isa_device(&sb, "RTC_", "PNP0B00", 0, CMOS_PORT, 2, 0);
+	aml_power_button(&sb, IRQ_GED);
 	aml_scope_root(&body, "_SB_", &sb);
 	aml_name_package(&body, "_S5_", s5, ARRAY_SIZE(s5));
 	if (body.overflow)

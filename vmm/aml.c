@@ -25,6 +25,10 @@
 #define AML_EXT_OP     0x5b
 #define AML_DEVICE_OP  0x82
 #define AML_ROOT_CHAR  0x5c
+#define AML_STRING_PFX 0x0d
+#define AML_METHOD_OP  0x14
+#define AML_DUAL_NAME  0x2e
+#define AML_NOTIFY_OP  0x86
 
 void aml_bytes(struct aml *a, const void *p, size_t n)
 {
@@ -304,4 +308,58 @@ void aml_isa_device(struct aml *a, const char *name, const char *hid,
 	aml_name_int(&dev, "_UID", uid);
 	aml_name_resources(&dev, "_CRS", &crs);
 	aml_device(a, name, &dev);
+}
+
+void aml_name_string(struct aml *a, const char *name, const char *str)
+{
+	put8(a, AML_NAME_OP);
+	put_name(a, name);
+	put8(a, AML_STRING_PFX);
+	aml_bytes(a, str, strlen(str) + 1);
+}
+
+void aml_res_interrupt_edge(struct aml *r, uint32_t gsi)
+{
+	uint8_t d[9] = {
+		0x89, 6, 0,     /* Extended Interrupt Descriptor, 6 bytes */
+		0x03,           /* consumer, edge, active high, exclusive */
+		1,              /* one interrupt */
+	};
+
+	put_le32(d + 5, gsi);
+	aml_bytes(r, d, sizeof(d));
+}
+
+/*
+ * The power button of a hardware-reduced platform (ACPI 6.4, 5.6.9): a
+ * Generic Event Device whose edge-triggered interrupt runs _EVT, which
+ * notifies the PNP0C0C button (0x80: pressed). Linux's evged calls _EVT,
+ * the button driver turns the notification into KEY_POWER, and whatever
+ * the guest runs (acpid, systemd-logind) shuts down. QEMU's microvm does
+ * the same.
+ */
+void aml_power_button(struct aml *a, uint32_t gsi)
+{
+	static const uint8_t notify[] = {
+		AML_NOTIFY_OP, AML_ROOT_CHAR, AML_DUAL_NAME,
+		'_', 'S', 'B', '_', 'P', 'W', 'R', 'B',
+		AML_BYTE_PFX, 0x80,
+	};
+	struct aml btn = { 0 }, ged = { 0 }, crs = { 0 };
+
+	aml_name_eisaid(&btn, "_HID", "PNP0C0C");
+	aml_name_int(&btn, "_UID", 0);
+	aml_device(a, "PWRB", &btn);
+
+	aml_name_string(&ged, "_HID", "ACPI0013");
+	aml_name_int(&ged, "_UID", 0);
+	aml_res_interrupt_edge(&crs, gsi);
+	aml_name_resources(&ged, "_CRS", &crs);
+	/* Method (_EVT, 1, NotSerialized) { Notify (\_SB.PWRB, 0x80) } */
+	put8(&ged, AML_METHOD_OP);
+	put_pkglen(&ged, 4 + 1 + sizeof(notify));
+	put_name(&ged, "_EVT");
+	put8(&ged, 1);
+	aml_bytes(&ged, notify, sizeof(notify));
+	aml_device(a, "GED_", &ged);
 }

@@ -33,6 +33,8 @@ void aml_name_package(struct aml *a, const char *name, const uint64_t *v,
 		      unsigned int n);
 /* Name (NAME, ResourceTemplate () { @res }), @res without its end tag. */
 void aml_name_resources(struct aml *a, const char *name, const struct aml *res);
+/* Name (NAME, "string") */
+void aml_name_string(struct aml *a, const char *name, const char *str);
 /* Device (NAME) { @body } */
 void aml_device(struct aml *a, const char *name, const struct aml *body);
 /* Scope (\NAME) { @body } */
@@ -45,6 +47,11 @@ void aml_res_irq(struct aml *r, uint8_t irq);
 void aml_res_bus_numbers(struct aml *r, uint8_t min, uint8_t max);
 void aml_res_io_window(struct aml *r, uint16_t min, uint16_t max);
 void aml_res_mem_window(struct aml *r, uint32_t min, uint32_t max);
+/* Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { @gsi } */
+void aml_res_interrupt_edge(struct aml *r, uint32_t gsi);
+/* Device (PWRB), the power button, and Device (GED_), the Generic Event
+ * Device whose interrupt @gsi (an edge) presses it. */
+void aml_power_button(struct aml *a, uint32_t gsi);
 
 /*
  * Device (PCI0): the PCI root bridge (PNP0A08/PNP0A03) with its windows

@@ -32,6 +32,9 @@
 
 /* Legacy ISA interrupt lines. */
 #define IRQ_COM1 4
+/* The power button's Generic Event Device (QMP system_powerdown): an
+ * edge on an ISA line nothing else uses, identity-mapped (no override). */
+#define IRQ_GED 10
 /*
  * PCI INTx (MSI-X off): IO-APIC inputs 16-23, as on a PC, swizzled by
  * slot (aml_pci_intx_gsi()); level-triggered, shared when slots collide.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/layout.h"
 #include "vmm/machine.h"
 
 static void qmp_balloon_set(void *ctx, uint64_t bytes)
@@ -68,6 +69,17 @@ static void qmp_quit(void *ctx, const char *reason)
 	/* @reason is QMP's own token for the event. */
 	machine_stop(m, strcmp(reason, "host-qmp-system-reset") ?
 		     STOP_HOST_QMP_QUIT : STOP_HOST_QMP_RESET, 0, reason);
+}
+
+/* QMP system_powerdown: press the ACPI power button (its Generic Event
+ * Device's interrupt is an edge); the guest decides what to do. */
+static void qmp_powerdown(void *ctx)
+{
+	struct machine *m = ctx;
+
+	qmp_emit(m->qmp, "POWERDOWN", NULL);
+	kvm_irq_line(&m->kvm, IRQ_GED, 1);
+	kvm_irq_line(&m->kvm, IRQ_GED, 0);
 }
 
 static int qmp_stop_vm(void *ctx)
@@ -281,6 +293,7 @@ int machine_add_qmp(struct machine *m, char *err, size_t errlen)
 		.stats_interval_get = qmp_stats_interval_get,
 		.stats_interval_set = qmp_stats_interval_set,
 		.quit = qmp_quit,
+		.powerdown = qmp_powerdown,
 		.stop = qmp_stop_vm,
 		.cont = qmp_cont_vm,
 		.run_state = qmp_run_state,

@@ -28,6 +28,8 @@ struct qmp_ops {
 	unsigned int (*stats_interval_get)(void *ctx);
 	int (*stats_interval_set)(void *ctx, unsigned int secs);
 	void (*quit)(void *ctx, const char *reason);
+	/* system_powerdown: press the power button; NULL: there is none. */
+	void (*powerdown)(void *ctx);
 	/* stop/cont/query-status; NULL: always running. */
 	int (*stop)(void *ctx);
 	void (*cont)(void *ctx);

@@ -276,6 +276,13 @@ static json_t *cmd_system_reset(const struct qmp_ops *ops, json_t *args)
 	return qmp_return(NULL);
 }
 
+static json_t *cmd_system_powerdown(const struct qmp_ops *ops, json_t *args)
+{
+	if (ops->powerdown)
+		ops->powerdown(ops->ctx);
+	return qmp_return(NULL);
+}
+
 static json_t *cmd_quit(const struct qmp_ops *ops, json_t *args)
 {
 	ops->quit(ops->ctx, "host-qmp-quit");
@@ -322,6 +329,7 @@ static const struct qmp_cmd qmp_cmds[] = {
 	{ "human-monitor-command", cmd_hmp, { { "command-line", QT_STR, false },
 					      { "cpu-index", QT_INT, true } } },
 	{ "system_reset", cmd_system_reset, { { 0 } } },
+	{ "system_powerdown", cmd_system_powerdown, { { 0 } } },
 	{ "quit", cmd_quit, { { 0 } } },
 	{ "query-commands", cmd_query_commands, { { 0 } } },
 	{ "query-qmp-schema", cmd_query_qmp_schema, { { 0 } } },
@@ -455,6 +463,8 @@ static json_t *cmd_query_qmp_schema(const struct qmp_ops *ops, json_t *args)
 	json_array_append_new(s, json_pack("{s:s,s:s,s:s}", "name", "STOP",
 					   "meta-type", "event", "arg-type", "0"));
 	json_array_append_new(s, json_pack("{s:s,s:s,s:s}", "name", "RESUME",
+					   "meta-type", "event", "arg-type", "0"));
+	json_array_append_new(s, json_pack("{s:s,s:s,s:s}", "name", "POWERDOWN",
 					   "meta-type", "event", "arg-type", "0"));
 	for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
 		json_array_append_new(s, json_pack("{s:s,s:s,s:s}", "name",

@@ -497,10 +497,32 @@ def deflate_on_oom(s):
     s.finish(g, "oom-quit", timeout=30)
 
 
+def powerdown(s):
+    """QMP system_powerdown presses the ACPI power button: POWERDOWN, the
+    guest's acpid sees KEY_POWER and powers off cleanly (SHUTDOWN
+    guest-shutdown), the VMM exits 0."""
+    sock = os.path.join(s.tmp, f"{s.peer.kind}-qmp-pwr.sock")
+    g = s.boot("powerdown", smp=2, qmp=sock, append="vmm.checks=modules vmm.end=hold")
+    if not s.check("powerdown-guest-up", g.wait_for(r"^VMM-HOLD", 300), g.output()[-600:]):
+        g.kill()
+        return
+    c = Client(sock)
+    c.cmd("qmp_capabilities")
+    r = c.cmd("system_powerdown")
+    s.check("powerdown-accepted", r.get("return") == {}, r)
+    s.check("powerdown-event", c.wait_event("POWERDOWN", lambda e: True, 10), c.events)
+    s.check("powerdown-guest-saw-the-button", g.wait_for(r"^VMM-POWER-BUTTON", 120),
+            g.output()[-600:])
+    ev = c.wait_event("SHUTDOWN", lambda e: True, 120)
+    s.check("powerdown-shutdown-event",
+            ev and ev.get("data", {}).get("reason") == "guest-shutdown", c.events)
+    s.finish(g, "powerdown", timeout=60)
+
+
 SCENARIOS = {
     "devices": devices, "intx": intx, "console": console_poweroff,
     "panic": panic, "sigterm": sigterm, "durable": blk_durability,
-    "balloon": balloon, "oom": deflate_on_oom,
+    "balloon": balloon, "oom": deflate_on_oom, "powerdown": powerdown,
 }
 
 

@@ -316,4 +316,14 @@ Test(acpi, dsdt_disassembles_with_acpica)
 	cr_assert_not_null(strstr(dsl, "IRQNoFlags ()\n                    {4}"), "%s", dsl);
 	cr_assert_not_null(strstr(dsl, "Name (_S5, Package (0x04)"));
 	cr_assert_not_null(strstr(dsl, "Name (_PRT, Package (0x7C)"));
+	/* The power button: the GED's edge interrupt runs _EVT, which
+	 * notifies PWRB "pressed" (system_powerdown). */
+	cr_assert_not_null(strstr(dsl, "Device (PWRB)"));
+	cr_assert_not_null(strstr(dsl, "EisaId (\"PNP0C0C\")"));
+	cr_assert_not_null(strstr(dsl, "Name (_HID, \"ACPI0013\""), "%s", dsl);
+	cr_assert_not_null(strstr(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"),
+			   "%s", dsl);
+	cr_assert_not_null(strstr(dsl, "0x0000000A,"), "%s", dsl);
+	cr_assert_not_null(strstr(dsl, "Method (_EVT, 1, NotSerialized)"));
+	cr_assert_not_null(strstr(dsl, "Notify (\\_SB.PWRB, 0x80)"), "%s", dsl);
 }

@@ -332,3 +332,21 @@ Test(qmp, schema_matches_commands)
 	EXPECT("{\"execute\":\"query-qmp-schema\"}",
 	       "{\"members\":[{\"name\":\"value\",\"type\":\"int\"}],\"meta-type\":\"object\",\"name\":\"q_obj_balloon-arg\"}");
 }
+
+static int pressed;
+static void press(void *c) { pressed++; }
+
+/* system_powerdown presses the button once; an argument refuses it. */
+Test(qmp, system_powerdown)
+{
+	bool neg = true;
+
+	ops.powerdown = press;
+	EXPECT("{\"execute\":\"system_powerdown\",\"arguments\":{\"force\":true}}",
+	       "Parameter 'force' is unexpected");
+	cr_assert_eq(pressed, 0);
+	EXPECT("{\"execute\":\"system_powerdown\"}", "\"return\":{}");
+	cr_assert_eq(pressed, 1);
+	ops.powerdown = NULL;
+	EXPECT("{\"execute\":\"query-qmp-schema\"}", "\"name\":\"POWERDOWN\"");
+}
