@@ -5,6 +5,7 @@
 
 #include "util/log.h"
 #include "vmm/daemon.h"
+#include "vmm/options_help.h"
 #include "vmm/machine.h"
 
 #ifndef VMM_VERSION
@@ -24,6 +25,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmm: %s\n", err);
 		options_free(&cfg);
 		return 1;
+	}
+	if (cfg.help_topic) {
+		status = opt_help_print(stdout, cfg.help_topic, cfg.help_arg);
+		options_free(&cfg);
+		return status;
 	}
 	if (cfg.help) {
 		options_usage(stdout);

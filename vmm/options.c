@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmm/options.h"
+#include "vmm/options_help.h"
 #include "vmm/options_int.h"
 
 int opt_err(char *err, size_t len, const char *fmt, ...)
@@ -222,7 +223,7 @@ static const struct opt_desc opt_table[] = {
 	{ "append", "CMDLINE", "kernel command line" },
 	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
 	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci,drive=ID[,serial=,addr=,num-queues=,queue-size=,logical_block_size=,physical_block_size=,ioeventfd=,irqfd=], virtio-net-pci,netdev=ID[,mac=,mq=,host_mtu=,addr=,ioeventfd=,irqfd=], virtio-balloon-pci[,id=,addr=,deflate-on-oom=,free-page-reporting=,guest-stats-polling-interval=,ioeventfd=,irqfd=], virtio-rng-pci[,addr=,ioeventfd=,irqfd=] or isa-debug-exit[,iobase=,iosize=]" },
+	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci, virtio-net-pci, virtio-balloon-pci, virtio-rng-pci, isa-debug-exit (-device help; -device DRIVER,help lists its properties)" },
 	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,aio=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
 	{ "netdev", "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]", "a tap network backend (created if absent)" },
 	{ "qmp", "unix:PATH,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
@@ -677,6 +678,12 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 				return opt_err(err, len, "option '%s' needs a value (%s).",
 					       a, d->arg);
 			val = argv[++i];
+		}
+		/* "-device help", "-cpu help", "-device virtio-blk-pci,help"... */
+		if (val && (r = opt_help_topic(name, val)) != OPT_HELP_NONE) {
+			cfg->help_topic = r;
+			cfg->help_arg = val;
+			return 0;
 		}
 		if (!strcmp(name, "m")) {
 			r = parse_mem(val, cfg, err, len);

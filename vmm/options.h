@@ -122,6 +122,8 @@ struct vm_config {
 	bool sandbox;                   /* -sandbox on|off */
 	int verbose;
 	bool help, version;
+	int help_topic;                 /* OPT_HELP_*: "-device help" and such */
+	const char *help_arg;           /* the value that asked for it */
 	struct balloon_cfg balloon;
 	struct rng_cfg rng;
 	unsigned int ndrives, nblks, npci;

@@ -396,6 +396,14 @@ else bad pidfile-written-and-removed "pidfile '$got' for $vm, status $st, left: 
 run pidfile-unwritable 1 "-pidfile: cannot write '/nonexistent/x.pid'" "" -- \
 	-kernel "$GUESTS/reset.elf" -pidfile /nonexistent/x.pid
 
+# QEMU's help requests: what exists, and a device's properties.
+run device-help 0 "" 'name "virtio-blk-pci", bus PCI' -- -device help
+run device-props-help 0 "" "num-queues=<int>" -- -device virtio-blk-pci,help
+run device-props-help-unknown 1 "'nope' is not a device this VMM has" "" -- -device nope,help
+run machine-help 0 "" "^microvm" -- -machine help
+run cpu-help 0 "" "host" -- -cpu help
+run netdev-help 0 "" "^tap" -- -netdev help
+
 # -daemonize: the command returns once the VM is set up (status 0, the
 # pidfile names the detached VMM, which runs on: QMP answers, the console
 # file fills), and a setup error still reaches the caller with status 1.

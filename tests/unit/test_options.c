@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vmm/options.h"
+#include "vmm/options_help.h"
 
 static int parse(struct vm_config *cfg, char *err, const char *const *args)
 {
@@ -513,5 +514,51 @@ Test(options, nodefaults_and_daemonize)
 	cr_assert(cfg.daemonize);
 	options_free(&cfg);
 	cr_assert_eq(PARSE("-kernel", "k", "-daemonize", "-nodefaults"), 0, "%s", err);
+	options_free(&cfg);
+}
+
+/* Every property "-device DRIVER,help" lists is one the parser takes,
+ * with the example value the list gives. */
+Test(options, device_help_lists_what_parses)
+{
+	for (const struct opt_help_dev *d = opt_help_devices; d->name; d++) {
+		for (const struct opt_help_prop *p = d->props; p->name; p++) {
+			struct vm_config cfg;
+			char err[256] = "", dev[256];
+			const char *req = !strcmp(d->name, "virtio-blk-pci") ? "drive=d0," :
+					  !strcmp(d->name, "virtio-net-pci") ? "netdev=n0," : "";
+
+			snprintf(dev, sizeof(dev), "%s,%s%s=%s", d->name,
+				 strstr(req, p->name) == req ? "" : req, p->name, p->example);
+			cr_expect_eq(PARSE("-kernel", "k", "-drive",
+					   "file=/dev/null,if=none,id=d0,format=raw",
+					   "-netdev", "tap,id=n0,queues=2", "-device", dev),
+				     0, "-device %s: %s", dev, err);
+			options_free(&cfg);
+		}
+	}
+}
+
+Test(options, help_topics)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-device", "help"), 0);
+	cr_assert_eq(cfg.help_topic, OPT_HELP_DEVICES);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-device", "virtio-blk-pci,help"), 0, "no -kernel needed");
+	cr_assert_eq(cfg.help_topic, OPT_HELP_DEVICE_PROPS);
+	cr_assert_str_eq(cfg.help_arg, "virtio-blk-pci,help");
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-machine", "help"), 0);
+	cr_assert_eq(cfg.help_topic, OPT_HELP_MACHINES);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-cpu", "?"), 0);
+	cr_assert_eq(cfg.help_topic, OPT_HELP_CPUS);
+	options_free(&cfg);
+	/* A drive that is merely called "help..." is not a help request. */
+	cr_assert_lt(PARSE("-kernel", "k", "-device", "virtio-blk-pci,drive=helper"), 0);
+	cr_assert_eq(cfg.help_topic, OPT_HELP_NONE);
 	options_free(&cfg);
 }
