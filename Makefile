@@ -18,8 +18,14 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all vmm deps guest run test unit integration boot-test nested asan tsan \
 	asan-build tsan-build \
-	fuzz fuzz-build bench clean
+	fuzz fuzz-build bench clean install
 all: vmm
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary and its man page.
+PREFIX  ?= /usr/local
+install: $(VMM)
+	install -D -m 755 $(VMM) $(DESTDIR)$(PREFIX)/bin/vmm
+	install -D -m 644 docs/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
 
 # Install missing Debian packages once (scripts/deps.sh is idempotent).
 $(DEPS_STAMP): scripts/deps.sh

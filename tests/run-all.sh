@@ -38,6 +38,28 @@ section "unit tests (Criterion)"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 count_criterion "$T/unit"
 
+section "make install PREFIX= (binary and man page)"
+{
+	inst=0 instf=0
+	if make -s install BUILD="$B" PREFIX="$T/prefix" >"$T/install.log" 2>&1 &&
+	   [ -x "$T/prefix/bin/vmm" ] && "$T/prefix/bin/vmm" -version | grep -q '^vmm ' &&
+	   [ -f "$T/prefix/share/man/man1/vmm.1" ]; then
+		echo "PASS install-prefix"; inst=$((inst + 1))
+	else
+		echo "FAIL install-prefix: $(tail -3 "$T/install.log")"; instf=$((instf + 1))
+	fi
+	# The page renders without a single groff warning.
+	if LC_ALL=C groff -man -Tutf8 -ww -z "$T/prefix/share/man/man1/vmm.1" 2>"$T/groff.log" &&
+	   [ ! -s "$T/groff.log" ]; then
+		echo "PASS man-page-renders"; inst=$((inst + 1))
+	else
+		echo "FAIL man-page-renders: $(head -3 "$T/groff.log")"; instf=$((instf + 1))
+	fi
+	echo "install: $inst passed, $instf failed"
+} 2>&1 | tee "$T/install"
+grep -q ' 0 failed' "$T/install" || rc=1
+count "$T/install"
+
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	section "integration tests (tiny guests, this host's KVM)"
 	./tests/integration/run.sh "$B/vmm" "$B/guests" 2>&1 | tee "$T/integ"

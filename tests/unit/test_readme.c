@@ -144,3 +144,46 @@ Test(readme, qmp_table_matches_query_commands)
 		json_decref(resp);
 	}
 }
+
+/* The man page (docs/vmm.1) documents every option --help lists. */
+Test(readme, man_page_documents_every_option)
+{
+	char *text = NULL, *page = NULL, *p;
+	size_t size = 0, plen = 0;
+	FILE *m = open_memstream(&text, &size), *f = fopen("docs/vmm.1", "r");
+	unsigned int n = 0;
+
+	cr_assert_not_null(f, "docs/vmm.1");
+	cr_assert_gt(getdelim(&page, &plen, 0, f), 0);
+	fclose(f);
+	options_usage(m);
+	fclose(m);
+	for (p = strtok(text, "\n"); p; p = strtok(NULL, "\n")) {
+		char want[96], *w = want;
+		size_t len;
+
+		if (strncmp(p, "  -", 3))
+			continue;
+		len = strcspn(p + 3, " ");
+		/* In roff every '-' of an option is written "\-". */
+		w += sprintf(w, ".B");
+		for (size_t i = 0; i < len + 1 && w < want + sizeof(want) - 4; i++) {
+			char c = i ? p[2 + i] : '-';
+
+			if (i == 0)
+				w += sprintf(w, " \\-");
+			else if (c == '-')
+				w += sprintf(w, "\\-");
+			else
+				*w++ = c;
+		}
+		*w = 0;
+		/* ".B \-name" or ".BI \-name ..." */
+		cr_expect(strstr(page, want) || strstr(page, want + 2) ? 1 : 0,
+			  "docs/vmm.1 does not document %s", want + 3);
+		n++;
+	}
+	cr_assert_gt(n, 20);
+	free(text);
+	free(page);
+}
