@@ -54,6 +54,31 @@ static const char *machine_shutdown_reason(enum stop_cause cause, bool *guest)
 	}
 }
 
+/*
+ * -no-shutdown: the guest powered off; the VM stops and vmm stays, as
+ * QEMU's runstate "shutdown" (SHUTDOWN, then STOP). Called on a vCPU
+ * thread, which parks once it is back in its loop; nothing here waits.
+ */
+static void machine_shutdown_stay(struct machine *m, const char *why)
+{
+	bool first;
+
+	pthread_mutex_lock(&m->run_lock);
+	first = !m->shut_down;
+	m->shut_down = true;
+	__atomic_store_n(&m->paused, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->run_lock);
+	if (!first)
+		return;
+	pr_info("%s; -no-shutdown: the VM is stopped (QMP quit ends vmm)", why);
+	if (m->qmp) {
+		qmp_emit(m->qmp, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", 1,
+						       "reason", "guest-shutdown"));
+		qmp_emit(m->qmp, "STOP", NULL);
+	}
+	vcpu_threads_kick(m);
+}
+
 void machine_stop(void *opaque, enum stop_cause cause, int status,
 		  const char *why)
 {
@@ -62,6 +87,10 @@ void machine_stop(void *opaque, enum stop_cause cause, int status,
 	bool guest;
 	const char *reason;
 
+	if (cause == STOP_GUEST_SHUTDOWN && m->cfg->no_shutdown) {
+		machine_shutdown_stay(m, why);
+		return;
+	}
 	pthread_mutex_lock(&m->stop_lock);
 	if (!m->stopping) {
 		m->stop_cause = cause;
@@ -118,11 +147,15 @@ int machine_pause(struct machine *m)
 	return r ? -r : 0;
 }
 
-void machine_resume(struct machine *m)
+int machine_resume(struct machine *m)
 {
 	bool was;
 
 	pthread_mutex_lock(&m->run_lock);
+	if (m->shut_down) {
+		pthread_mutex_unlock(&m->run_lock);
+		return -EBUSY;
+	}
 	was = m->paused;
 	m->launched = true;
 	__atomic_store_n(&m->paused, false, __ATOMIC_RELEASE);
@@ -130,6 +163,7 @@ void machine_resume(struct machine *m)
 	pthread_mutex_unlock(&m->run_lock);
 	if (was && m->qmp)
 		qmp_emit(m->qmp, "RESUME", NULL);
+	return 0;
 }
 
 static void com1_irq(void *ctx, int level)
@@ -599,7 +633,7 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 		if (r < 0)
 			return r;
 	}
-	if (cfg->qmp_path && (r = machine_add_qmp(m, err, errlen)) < 0)
+	if (cfg->qmp.set && (r = machine_add_qmp(m, err, errlen)) < 0)
 		return r;
 	if (cfg->debug_exit) {
 		r = bus_register(&m->pio, cfg->debug_exit_port,

@@ -71,6 +71,7 @@ struct machine {
 	pthread_cond_t run_cond;
 	bool paused;                      /* asked for; vCPUs follow */
 	bool launched;                    /* ran once (not "prelaunch") */
+	bool shut_down;                   /* -no-shutdown: powered off, stopped */
 	unsigned int n_parked;            /* vCPUs waiting in vcpu_park() */
 
 	/* Stop request: the first one sets the status and the reason. */
@@ -91,7 +92,8 @@ void machine_destroy(struct machine *m);
 /* QMP stop: every vCPU out of KVM_RUN and parked before it returns (or
  * -ETIMEDOUT after 5 s); STOP is emitted once. cont: they go on, RESUME. */
 int machine_pause(struct machine *m);
-void machine_resume(struct machine *m);
+/* 0, or -EBUSY after a -no-shutdown power-off (QEMU: a reset is needed). */
+int machine_resume(struct machine *m);
 /* Ask every vCPU to stop; safe from any thread, idempotent. */
 void machine_stop(void *m, enum stop_cause cause, int status,
 		  const char *why);

@@ -87,9 +87,9 @@ static int qmp_stop_vm(void *ctx)
 	return machine_pause(ctx);
 }
 
-static void qmp_cont_vm(void *ctx)
+static int qmp_cont_vm(void *ctx)
 {
-	machine_resume(ctx);
+	return machine_resume(ctx);
 }
 
 static const char *qmp_run_state(void *ctx)
@@ -98,7 +98,8 @@ static const char *qmp_run_state(void *ctx)
 	const char *st;
 
 	pthread_mutex_lock(&m->run_lock);
-	st = !m->paused ? "running" : m->launched ? "paused" : "prelaunch";
+	st = m->shut_down ? "shutdown" : !m->paused ? "running" :
+	     m->launched ? "paused" : "prelaunch";
 	pthread_mutex_unlock(&m->run_lock);
 	return st;
 }
@@ -303,20 +304,20 @@ int machine_add_qmp(struct machine *m, char *err, size_t errlen)
 		.devices = qmp_devices,
 		.ctx = m,
 	};
-	char path[256];
+	const struct qmp_listen *a = &m->cfg->qmp;
 	int r;
 
-	/* "unix:PATH,server=on,wait=off": the path ends at the first comma. */
-	snprintf(path, sizeof(path), "%.*s",
-		 (int)strcspn(m->cfg->qmp_path, ","), m->cfg->qmp_path);
 	m->qmp = calloc(1, sizeof(*m->qmp));
 	if (!m->qmp) {
 		snprintf(err, errlen, "out of memory.");
 		return -ENOMEM;
 	}
-	r = qmp_init(m->qmp, path, &ops);
+	r = a->tcp ? qmp_init_tcp(m->qmp, a->host, a->port, &ops) :
+		     qmp_init(m->qmp, a->path, &ops);
 	if (r < 0)
-		snprintf(err, errlen, "-qmp: cannot listen on '%s': %s.", path,
+		snprintf(err, errlen, "-qmp: cannot listen on '%s%s%s': %s.",
+			 a->tcp ? a->host : a->path, a->tcp ? ":" : "",
+			 a->tcp ? a->port : "", r == -ENXIO ? "no such host" :
 			 strerror(-r));
 	return r;
 }

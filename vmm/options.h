@@ -95,6 +95,22 @@ struct net_cfg {
 	bool ioeventfd, irqfd;
 };
 
+/* Where QMP listens: -qmp unix:PATH or tcp:HOST:PORT (server=on,
+ * wait=off), or -chardev socket,... named by -mon chardev=,mode=control. */
+struct qmp_listen {
+	bool set, tcp;
+	char path[108];                 /* unix: sun_path's size */
+	char host[64], port[12];        /* tcp: host "" = every address */
+};
+
+/* -chardev socket,id=ID,...: only a QMP monitor's (-mon) is supported. */
+#define VMM_MAX_CHARDEVS 4
+struct chardev_cfg {
+	char id[32];
+	struct qmp_listen addr;
+	bool used;                      /* a -mon names it */
+};
+
 /* PCI devices in command-line order (slots are handed out in it). */
 enum pci_kind { PCI_BALLOON, PCI_BLK, PCI_NET, PCI_RNG };
 
@@ -133,9 +149,13 @@ struct vm_config {
 	struct drive_cfg drives[VMM_MAX_DRIVES];
 	struct blk_cfg blks[VMM_MAX_DRIVES];
 	struct { enum pci_kind kind; unsigned int index; } pci_order[VMM_MAX_DEVICES];
-	const char *qmp_path;           /* -qmp unix:PATH,server=on,wait=off */
+	struct qmp_listen qmp;          /* -qmp, or -chardev socket + -mon */
+	bool mon_pending;               /* -mon seen; qmp.host holds its chardev */
+	unsigned int nchardevs;
+	struct chardev_cfg chardevs[VMM_MAX_CHARDEVS];
 	const char *name;               /* -name [guest=]NAME */
 	bool daemonize;                 /* -daemonize: detach after setup */
+	bool no_shutdown;               /* -no-shutdown: power-off stops the VM */
 	bool nodefaults;                /* -nodefaults: no default serial */
 	const char *pidfile;            /* -pidfile FILE */
 	bool start_paused;              /* -S: vCPUs wait for QMP cont */

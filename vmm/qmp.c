@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -428,11 +429,8 @@ static void *qmp_thread(void *arg)
 	return NULL;
 }
 
-int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
+static void qmp_init_state(struct qmp *q, const struct qmp_ops *ops)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
-
 	memset(q, 0, sizeof(*q));
 	q->listen_fd = q->epfd = q->wake_fd = q->timer_fd = -1;
 	q->ops = *ops;
@@ -441,17 +439,15 @@ int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
 	 * object; do it now, before any thread is sandboxed (no open()). */
 	json_object_seed(0);
 	q->pending_events = json_array();
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	q->path = strdup(path);
-	strcpy(sa.sun_path, path);
-	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (q->listen_fd < 0)
-		return -errno;
-	/* A stale socket file from an earlier run is replaced, as QEMU does. */
-	unlink(path);
-	if (bind(q->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(q->listen_fd, 4) < 0)
+}
+
+/* The QMP thread's epoll set: the listening socket, the wake-up eventfd
+ * and the throttle timer. */
+static int qmp_init_loop(struct qmp *q)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (listen(q->listen_fd, 4) < 0)
 		return -errno;
 	q->epfd = epoll_create1(EPOLL_CLOEXEC);
 	q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -465,6 +461,51 @@ int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
 	ev.data.u32 = QMP_EV_TIMER;
 	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->timer_fd, &ev);
 	return 0;
+}
+
+int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	qmp_init_state(q, ops);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	q->path = strdup(path);
+	strcpy(sa.sun_path, path);
+	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (q->listen_fd < 0)
+		return -errno;
+	/* A stale socket file from an earlier run is replaced, as QEMU does. */
+	unlink(path);
+	if (bind(q->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return qmp_init_loop(q);
+}
+
+/*
+ * QMP over TCP, as "-qmp tcp:HOST:PORT,server=on,wait=off": HOST empty
+ * means every address. There is no authentication on QMP: only bind
+ * beyond loopback on a network you trust (QEMU's advice too).
+ */
+int qmp_init_tcp(struct qmp *q, const char *host, const char *port,
+		 const struct qmp_ops *ops)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int one = 1, r;
+
+	qmp_init_state(q, ops);
+	r = getaddrinfo(*host ? host : NULL, port, &hints, &res);
+	if (r)
+		return r == EAI_SYSTEM ? -errno : -ENXIO;
+	q->listen_fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (q->listen_fd < 0 ||
+	    setsockopt(q->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(q->listen_fd, res->ai_addr, res->ai_addrlen) < 0)
+		r = -errno;
+	freeaddrinfo(res);
+	return r ? r : qmp_init_loop(q);
 }
 
 int qmp_start(struct qmp *q, const struct sandbox *sb)

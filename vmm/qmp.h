@@ -32,7 +32,7 @@ struct qmp_ops {
 	void (*powerdown)(void *ctx);
 	/* stop/cont/query-status; NULL: always running. */
 	int (*stop)(void *ctx);
-	void (*cont)(void *ctx);
+	int (*cont)(void *ctx);         /* -EBUSY: powered off (-no-shutdown) */
 	const char *(*run_state)(void *ctx);
 	/* query-cpus-fast, query-block, query-pci: the "return" values as
 	 * QEMU shapes them; NULL: an empty list. */
@@ -93,6 +93,10 @@ json_t *qmp_greeting(void);
 json_t *qmp_event(const char *name, json_t *data);
 
 int qmp_init(struct qmp *q, const char *path, const struct qmp_ops *ops);
+/* The same on TCP: @host "" is every address; -ENXIO if @host does not
+ * resolve, else -errno. */
+int qmp_init_tcp(struct qmp *q, const char *host, const char *port,
+		 const struct qmp_ops *ops);
 int qmp_start(struct qmp *q, const struct sandbox *sb);
 /* Queue an event for every negotiated client; safe from any thread. */
 void qmp_emit(struct qmp *q, const char *name, json_t *data);

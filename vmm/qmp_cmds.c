@@ -5,6 +5,7 @@
  * unexpected), query-commands and query-qmp-schema. Pure: the machine
  * is reached only through struct qmp_ops; the socket side is qmp.c.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,8 +121,8 @@ static json_t *cmd_stop(const struct qmp_ops *ops, json_t *args)
 
 static json_t *cmd_cont(const struct qmp_ops *ops, json_t *args)
 {
-	if (ops->cont)
-		ops->cont(ops->ctx);
+	if (ops->cont && ops->cont(ops->ctx) == -EBUSY)
+		return qmp_error("GenericError", "Resetting the Virtual Machine is required");
 	return qmp_return(NULL);
 }
 

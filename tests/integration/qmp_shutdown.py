@@ -80,4 +80,58 @@ case("host-qmp-quit", False, "host-qmp-quit", lambda p, c: c.cmd("quit"))
 case("host-qmp-system-reset", False, "host-qmp-system-reset",
      lambda p, c: c.cmd("system_reset"))
 case("host-ui", False, "host-ui", send(b"\x01x"), tty=True)
+
+
+def no_shutdown():
+    """-no-shutdown: the guest's ACPI power-off stops the VM (SHUTDOWN,
+    STOP, runstate "shutdown"), vmm stays; cont wants a reset; quit -> 0.
+    Without it the same power-off ends vmm with SHUTDOWN guest-shutdown."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # -S: the guest powers off at once; the client must be there first.
+        p, c = start_vmm(VMM, ["-m", "32M", "-kernel", f"{GUESTS}/poweroff.elf",
+                               "-no-shutdown", "-S"], os.path.join(tmp, "qmp.sock"))
+        p.out = b""
+        c.cmd("cont")
+        ev = c.wait_event("SHUTDOWN", lambda e: True, 60)
+        stop = c.wait_event("STOP", lambda e: True, 10)
+        st = c.cmd("query-status").get("return", {})
+        time.sleep(1)
+        alive = p.poll() is None
+        check("no-shutdown-stays", ev and ev["data"] == {"guest": True, "reason": "guest-shutdown"}
+              and stop and st.get("status") == "shutdown" and st.get("running") is False
+              and alive, f"SHUTDOWN {ev}, STOP {stop}, status {st}, alive {alive}")
+        r = c.cmd("cont")
+        check("no-shutdown-cont-needs-reset",
+              r.get("error", {}).get("desc") == "Resetting the Virtual Machine is required", r)
+        c.cmd("quit")
+        try:
+            rc = p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        out = rest(p)
+        check("no-shutdown-quit-exit-0", rc == 0 and b"still running" not in out,
+              f"status {rc}, console {out!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        p, c = start_vmm(VMM, ["-m", "32M", "-kernel", f"{GUESTS}/poweroff.elf", "-S"],
+                         os.path.join(tmp, "qmp.sock"))
+        try:
+            c.cmd("cont")
+        except (EOFError, OSError):
+            pass   # the guest was quicker than the reply
+        try:
+            rc = p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = p.wait()
+        try:
+            c.wait_event("SHUTDOWN", lambda e: True, 5)
+        except (EOFError, OSError):
+            pass
+        ev = next((e for e in c.events if e["event"] == "SHUTDOWN"), None)
+        check("guest-shutdown", rc == 0 and ev and
+              ev["data"] == {"guest": True, "reason": "guest-shutdown"}, f"{rc} {c.events}")
+
+
+no_shutdown()
 sys.exit(check.summary())

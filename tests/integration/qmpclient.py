@@ -10,7 +10,8 @@ import time
 
 class Client:
     def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
+        """@path: a Unix socket's path, or a (host, port) pair for TCP."""
+        self.s = socket.socket(socket.AF_INET if isinstance(path, tuple) else socket.AF_UNIX)
         self.s.connect(path)
         self.s.settimeout(10)
         self.buf = b""

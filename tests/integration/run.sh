@@ -173,6 +173,12 @@ pass=$((pass + $(grep -c '^PASS' "$T/qmpr.out")))
 fail=$((fail + $(grep -c '^FAIL' "$T/qmpr.out")))
 grep -q '^qmp-runstate: ' "$T/qmpr.out" || bad qmp-runstate-script "$(tail -5 "$T/qmpr.out")"
 
+# QMP on TCP (loopback) and through -chardev socket + -mon.
+python3 -u "$(dirname "$0")/qmp_transport.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpt.out"
+pass=$((pass + $(grep -c '^PASS' "$T/qmpt.out")))
+fail=$((fail + $(grep -c '^FAIL' "$T/qmpt.out")))
+grep -q '^qmp-transport: ' "$T/qmpt.out" || bad qmp-transport-script "$(tail -5 "$T/qmpt.out")"
+
 # The queries (cpus, pci, block, qom-list, HMP) and QMP's strictness.
 python3 -u "$(dirname "$0")/qmp_query.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpq.out"
 pass=$((pass + $(grep -c '^PASS' "$T/qmpq.out")))

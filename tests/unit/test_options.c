@@ -562,3 +562,57 @@ Test(options, help_topics)
 	cr_assert_eq(cfg.help_topic, OPT_HELP_NONE);
 	options_free(&cfg);
 }
+
+/* QMP's address: -qmp unix/tcp, or -chardev socket + -mon mode=control
+ * in either order; anything vmm would not serve is refused by name. */
+Test(options, qmp_addresses)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-qmp", "tcp:127.0.0.1:4444,server=on,wait=off"), 0, "%s", err);
+	cr_assert(cfg.qmp.set && cfg.qmp.tcp);
+	cr_assert_str_eq(cfg.qmp.host, "127.0.0.1");
+	cr_assert_str_eq(cfg.qmp.port, "4444");
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-qmp", "tcp:[::1]:4444,server,nowait"), 0, "%s", err);
+	cr_assert_str_eq(cfg.qmp.host, "::1");
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-qmp", "unix:/tmp/q.sock,server=on,wait=off"), 0, "%s", err);
+	cr_assert(cfg.qmp.set && !cfg.qmp.tcp);
+	cr_assert_str_eq(cfg.qmp.path, "/tmp/q.sock");
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-mon", "chardev=m0,mode=control",
+			   "-chardev", "socket,id=m0,path=/tmp/m.sock,server=on,wait=off"), 0, "%s", err);
+	cr_assert_str_eq(cfg.qmp.path, "/tmp/m.sock");
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-chardev", "socket,id=m0,host=127.0.0.1,port=5555,server=on,wait=off",
+			   "-mon", "chardev=m0,mode=control,pretty=on"), 0, "%s", err);
+	cr_assert(cfg.qmp.tcp);
+	cr_assert_str_eq(cfg.qmp.port, "5555");
+	options_free(&cfg);
+
+	cr_assert_lt(PARSE("-kernel", "k", "-qmp", "tcp:127.0.0.1:4444"), 0);
+	cr_assert(strstr(err, "server=on,wait=off"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-qmp", "tcp::70000,server=on,wait=off"), 0);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-mon", "chardev=m0,mode=readline",
+			   "-chardev", "socket,id=m0,path=/tmp/m.sock,server=on,wait=off"), 0);
+	cr_assert(strstr(err, "no human monitor"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-mon", "chardev=nope,mode=control"), 0);
+	cr_assert(strstr(err, "'nope' is not defined"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-chardev", "socket,id=m0,path=/tmp/m.sock,server=on,wait=off"), 0);
+	cr_assert(strstr(err, "not used"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-chardev", "stdio,id=c0"), 0);
+	cr_assert(strstr(err, "only socket chardevs"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-qmp", "unix:/tmp/a,server=on,wait=off",
+			   "-chardev", "socket,id=m0,path=/tmp/m.sock,server=on,wait=off",
+			   "-mon", "chardev=m0,mode=control"), 0);
+	cr_assert(strstr(err, "already given"), "%s", err);
+	options_free(&cfg);
+}

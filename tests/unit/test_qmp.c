@@ -178,7 +178,14 @@ Test(qmp, query_name_and_kvm)
 static bool vm_paused;
 static int stop_rc;
 static int vm_stop(void *c) { vm_paused = true; return stop_rc; }
-static void vm_cont(void *c) { vm_paused = false; }
+static bool vm_off;
+static int vm_cont(void *c)
+{
+	if (vm_off)
+		return -EBUSY;
+	vm_paused = false;
+	return 0;
+}
 static const char *vm_state(void *c) { return vm_paused ? "paused" : "running"; }
 
 /* stop/cont reach the machine; query-status follows it. */
@@ -196,6 +203,10 @@ Test(qmp, stop_cont_and_status)
 	EXPECT("{\"execute\":\"query-status\"}", "\"status\":\"paused\"");
 	EXPECT("{\"execute\":\"cont\"}", "\"return\":{}");
 	cr_assert(!vm_paused);
+	/* -no-shutdown's powered-off VM needs a reset, as QEMU says. */
+	vm_off = true;
+	EXPECT("{\"execute\":\"cont\"}", "Resetting the Virtual Machine is required");
+	vm_off = false;
 	stop_rc = -ETIMEDOUT;
 	EXPECT("{\"execute\":\"stop\",\"id\":3}", "GenericError");
 	stop_rc = 0;
