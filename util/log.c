@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +8,14 @@
 #include "util/log.h"
 
 static enum log_level log_level = LOG_WARN;
+static int log_fd = STDERR_FILENO;
+static bool log_crlf = true;
+
+void log_set_fd(int fd)
+{
+	log_fd = fd;
+	log_crlf = fd == STDERR_FILENO;
+}
 
 void log_set_level(enum log_level lvl)
 {
@@ -32,12 +41,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 3;
-	/* The terminal may be in raw mode: end lines with CR LF. */
+	/* The terminal may be in raw mode: end lines with CR LF (a log
+	 * file gets plain lines). */
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
-	buf[n++] = '\r';
+	if (log_crlf)
+		buf[n++] = '\r';
 	buf[n++] = '\n';
 	/* One write() per line so lines from vCPU threads do not interleave. */
-	if (write(STDERR_FILENO, buf, n) < 0)
+	if (write(log_fd, buf, n) < 0)
 		return;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,16 @@ int main(int argc, char **argv)
 	}
 	log_set_level(cfg.verbose >= 2 ? LOG_DEBUG :
 		      cfg.verbose ? LOG_INFO : LOG_WARN);
+	if (cfg.logfile) {
+		int fd = open(cfg.logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			fprintf(stderr, "vmm: -D: cannot open '%s': %m.\n", cfg.logfile);
+			options_free(&cfg);
+			return 1;
+		}
+		log_set_fd(fd);
+	}
 
 	/* Block the stop signals in every thread; the main loop reads them. */
 	sigemptyset(&set);

@@ -197,7 +197,7 @@ static bool options_is_qemu(const char *name)
 		"rtc", "run-with", "runas", "s", "sd", "semihosting",
 		"semihosting-config", "smbios", "snapshot", "spice",
 		"tpmdev", "trace", "usb", "usbdevice", "uuid", "vnc", "watchdog",
-		"watchdog-action", "virtfs", "xen-domid", "chroot", "D", "dfilter",
+		"watchdog-action", "virtfs", "xen-domid", "chroot", "dfilter",
 		"seed", "full-screen", "alt-grab", "ctrl-grab", "no-quit",
 		"no-fd-bootchk", "win2k-hack", "curses", "echr",
 		"singlestep", "preconfig", "enable-sync-profile", NULL,
@@ -241,6 +241,7 @@ static const struct opt_desc opt_table[] = {
 	{ "S", NULL, "start with the vCPUs paused (QMP cont starts them)" },
 	{ "name", "NAME", "the VM's name (QMP query-name; also guest=NAME)" },
 	{ "pidfile", "FILE", "write the VMM's pid to FILE (removed at exit)" },
+	{ "D", "FILE", "log to FILE instead of stderr (appended; command-line errors still go to stderr)" },
 	{ "daemonize", NULL, "detach once the VM is set up (errors still reach the caller; needs -serial file:/none)" },
 	{ "nodefaults", NULL, "no default devices: no serial port unless -serial is given" },
 	{ "no-user-config", NULL, "read no configuration files (vmm reads none)" },
@@ -892,6 +893,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_name(val, cfg, err, len);
 		} else if (!strcmp(name, "pidfile")) {
 			cfg->pidfile = val;
+		} else if (!strcmp(name, "D")) {
+			cfg->logfile = val;
 		} else if (!strcmp(name, "no-shutdown")) {
 			cfg->no_shutdown = true;
 		} else if (!strcmp(name, "daemonize")) {

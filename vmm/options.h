@@ -156,6 +156,7 @@ struct vm_config {
 	const char *name;               /* -name [guest=]NAME */
 	bool daemonize;                 /* -daemonize: detach after setup */
 	bool no_shutdown;               /* -no-shutdown: power-off stops the VM */
+	const char *logfile;            /* -D FILE */
 	bool nodefaults;                /* -nodefaults: no default serial */
 	const char *pidfile;            /* -pidfile FILE */
 	bool start_paused;              /* -S: vCPUs wait for QMP cont */

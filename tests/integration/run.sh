@@ -402,6 +402,18 @@ else bad pidfile-written-and-removed "pidfile '$got' for $vm, status $st, left: 
 run pidfile-unwritable 1 "-pidfile: cannot write '/nonexistent/x.pid'" "" -- \
 	-kernel "$GUESTS/reset.elf" -pidfile /nonexistent/x.pid
 
+# -D FILE: the VMM's log lines go to the file (appended), not stderr.
+echo "earlier line" > "$T/vmm.log"
+run log-file 33 "" "MMIO ok" -- -v -kernel "$GUESTS/hello.elf" $DX -D "$T/vmm.log"
+if [ "$(head -1 "$T/vmm.log")" = "earlier line" ] && grep -q '^vmm: .*isa-debug-exit' "$T/vmm.log" &&
+   ! grep -q $'\r' "$T/vmm.log" && ! grep -q '^vmm: ' "$T/err"; then
+	ok log-file-has-the-lines
+else
+	bad log-file-has-the-lines "log: $(head -c 300 "$T/vmm.log"); stderr: $(head -c 200 "$T/err")"
+fi
+run log-file-unwritable 1 "-D: cannot open '/nonexistent/vmm.log'" "" -- \
+	-kernel "$GUESTS/hello.elf" -D /nonexistent/vmm.log
+
 # QEMU's help requests: what exists, and a device's properties.
 run device-help 0 "" 'name "virtio-blk-pci", bus PCI' -- -device help
 run device-props-help 0 "" "num-queues=<int>" -- -device virtio-blk-pci,help
