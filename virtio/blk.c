@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "virtio/blk.h"
+#include "virtio/blk_snapshot.h"
 
 /* A request's data may span this many descriptors (the driver's limit;
  * longer chains are refused with IOERR). */
@@ -357,16 +358,40 @@ static int blk_refuse_non_raw(struct blk_dev *b, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* -snapshot: the image stays open read-only (and read-locked, so nobody
+ * writes it under us); the guest gets the copy. */
+static int blk_use_snapshot(struct blk_dev *b, const struct stat *st,
+			    char *err, size_t errlen)
+{
+	int fd;
+
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "-snapshot: '%s' is not a regular file (a block device cannot be copied for a snapshot).",
+			 b->opts.path);
+		return -EINVAL;
+	}
+	fd = blk_snapshot_open(b->fd, st->st_size);
+	if (fd < 0) {
+		snprintf(err, errlen, "-snapshot: cannot make a temporary copy of '%s' in $TMPDIR or /var/tmp: %s.",
+			 b->opts.path, strerror(-fd));
+		return fd;
+	}
+	b->image_fd = b->fd;
+	b->fd = fd;
+	return 0;
+}
+
 static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 {
 	const struct blk_opts *o = &b->opts;
-	int flags = (o->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	struct flock lk = { .l_type = o->read_only ? F_RDLCK : F_WRLCK,
+	bool ro = o->read_only || o->snapshot;
+	int flags = (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct flock lk = { .l_type = ro ? F_RDLCK : F_WRLCK,
 			    .l_whence = SEEK_SET };
 	struct stat st;
 	int r;
 
-	if (o->cache == BLK_CACHE_NONE)
+	if (o->cache == BLK_CACHE_NONE && !o->snapshot)
 		flags |= O_DIRECT;
 	b->fd = open(o->path, flags);
 	if (b->fd < 0 && errno == EINVAL && o->cache == BLK_CACHE_NONE) {
@@ -391,13 +416,15 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 			snprintf(holder, sizeof(holder), " (process %d)", who.l_pid);
 		snprintf(err, errlen,
 			 "-drive: '%s' is locked by another process%s (%s).", o->path,
-			 holder, o->read_only ? "it is open for writing" : "it is in use");
+			 holder, ro ? "it is open for writing" : "it is in use");
 		return -EBUSY;
 	}
 	if (!o->format_raw && (r = blk_refuse_non_raw(b, err, errlen)) < 0)
 		return r;
 	if (fstat(b->fd, &st) < 0)
 		return -errno;
+	if (o->snapshot && !o->read_only && (r = blk_use_snapshot(b, &st, err, errlen)) < 0)
+		return r;
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(b->fd, BLKGETSIZE64, &b->size) < 0)
 			return -errno;
@@ -468,7 +495,7 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 	pthread_mutex_init(&b->lock, NULL);
 	b->gm = gm;
 	b->opts = *o;
-	b->fd = b->cq_efd = -1;
+	b->fd = b->cq_efd = b->image_fd = -1;
 	b->qsize = o->queue_size ? o->queue_size : 256;
 	b->nq = o->num_queues ? o->num_queues : 1;
 	if (b->nq > BLK_MAX_QUEUES || (lbs != 512 && lbs != 4096) ||
@@ -552,7 +579,9 @@ void blk_exit(struct blk_dev *b)
 		close(b->cq_efd);
 	if (b->fd >= 0)
 		close(b->fd);
-	b->cq_efd = b->fd = -1;
+	if (b->image_fd >= 0)
+		close(b->image_fd);
+	b->cq_efd = b->fd = b->image_fd = -1;
 	free(b->inflight);
 	b->inflight = NULL;
 }

@@ -41,6 +41,7 @@ struct blk_opts {
 	uint16_t physical_block_size; /* 0: the logical size */
 	const struct sandbox *sandbox; /* for aio=threads workers; may be NULL */
 	bool format_raw;              /* format=raw given: no probing */
+	bool snapshot;                /* -snapshot: writes go to a throwaway copy */
 };
 
 /* One request on its way through a backend. */
@@ -82,6 +83,7 @@ struct blk_dev {
 	const struct guestmem *gm;
 	struct blk_opts opts;
 	int fd;
+	int image_fd;                 /* -snapshot: the image, read-locked; -1 */
 	uint64_t size;                /* bytes */
 	struct blk_geometry geo;
 	uint8_t wce;                  /* writeback cache enabled (config) */

@@ -550,6 +550,7 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 		.logical_block_size = bc->logical_block_size,
 		.physical_block_size = bc->physical_block_size,
 		.sandbox = &m->sandbox, .format_raw = dc->format_raw,
+		.snapshot = dc->snapshot,
 	};
 	struct virtio_kvm *vk = &m->blk_kvm[i];
 	struct virtio_pci_backend be;

@@ -195,7 +195,7 @@ static bool options_is_qemu(const char *name)
 		"no-acpi", "no-hpet", "numa", "object", "option-rom", "overcommit",
 		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
 		"rtc", "run-with", "runas", "s", "sd", "semihosting",
-		"semihosting-config", "smbios", "snapshot", "spice",
+		"semihosting-config", "smbios", "spice",
 		"tpmdev", "trace", "usb", "usbdevice", "uuid", "vnc", "watchdog",
 		"watchdog-action", "virtfs", "xen-domid", "chroot", "dfilter",
 		"seed", "full-screen", "alt-grab", "ctrl-grab", "no-quit",
@@ -241,6 +241,7 @@ static const struct opt_desc opt_table[] = {
 	{ "S", NULL, "start with the vCPUs paused (QMP cont starts them)" },
 	{ "name", "NAME", "the VM's name (QMP query-name; also guest=NAME)" },
 	{ "pidfile", "FILE", "write the VMM's pid to FILE (removed at exit)" },
+	{ "snapshot", NULL, "guest writes go to a throwaway copy of every image (the files stay untouched)" },
 	{ "D", "FILE", "log to FILE instead of stderr (appended; command-line errors still go to stderr)" },
 	{ "daemonize", NULL, "detach once the VM is set up (errors still reach the caller; needs -serial file:/none)" },
 	{ "nodefaults", NULL, "no default devices: no serial port unless -serial is given" },
@@ -893,6 +894,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = parse_name(val, cfg, err, len);
 		} else if (!strcmp(name, "pidfile")) {
 			cfg->pidfile = val;
+		} else if (!strcmp(name, "snapshot")) {
+			cfg->snapshot = true;
 		} else if (!strcmp(name, "D")) {
 			cfg->logfile = val;
 		} else if (!strcmp(name, "no-shutdown")) {
@@ -928,6 +931,10 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		return 0;
 	if (!cfg->kernel)
 		return opt_err(err, len, "no kernel given: use -kernel FILE.");
+	/* -snapshot: drives that did not say snapshot= themselves. */
+	for (unsigned int i = 0; i < cfg->ndrives; i++)
+		if (!cfg->drives[i].snapshot_given)
+			cfg->drives[i].snapshot = cfg->snapshot;
 	if (resolve_chardevs(cfg, err, len) < 0)
 		return -EINVAL;
 	/* QEMU's default serial port (stdio) is a default device. */

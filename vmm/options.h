@@ -59,6 +59,7 @@ struct drive_cfg {
 	int cache;                      /* enum blk_cache */
 	bool discard;
 	int aio;                        /* enum blk_aio */
+	bool snapshot, snapshot_given;  /* snapshot=; else -snapshot decides */
 	bool used;
 };
 
@@ -157,6 +158,7 @@ struct vm_config {
 	bool daemonize;                 /* -daemonize: detach after setup */
 	bool no_shutdown;               /* -no-shutdown: power-off stops the VM */
 	const char *logfile;            /* -D FILE */
+	bool snapshot;                  /* -snapshot: every drive without snapshot= */
 	bool nodefaults;                /* -nodefaults: no default serial */
 	const char *pidfile;            /* -pidfile FILE */
 	bool start_paused;              /* -S: vCPUs wait for QMP cont */

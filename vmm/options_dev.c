@@ -177,6 +177,9 @@ int options_parse_drive(const char *s, struct vm_config *cfg,
 			else
 				return opt_err(err, len,
 					       "-drive: aio=%s is not one of io_uring, threads.", v);
+		} else if (!strcmp(k, "snapshot")) {
+			r = opt_parse_bool(v, &d->snapshot);
+			d->snapshot_given = true;
 		} else if (!strcmp(k, "discard")) {
 			if (!strcmp(v, "unmap") || !strcmp(v, "on"))
 				d->discard = true;

@@ -27,6 +27,15 @@ def start(tmp, tty):
     return p, c
 
 
+def exit_status(p, secs):
+    """The VMM's exit status; killed (-9) if it is still there after @secs."""
+    try:
+        return p.wait(timeout=secs)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait()
+
+
 def rest(p):
     """What the console printed since "echo ready" (the VMM has ended)."""
     out = p.out
@@ -49,11 +58,7 @@ def case(name, guest, reason, act, tty=False):
             check(name, False, f"could not start: {e}")
             return
         act(p, c)
-        try:
-            st = p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            st = p.wait()
+        st = exit_status(p, 60)
         try:
             c.wait_event("SHUTDOWN", lambda e: True, 5)
         except (EOFError, OSError):
@@ -104,11 +109,7 @@ def no_shutdown():
         check("no-shutdown-cont-needs-reset",
               r.get("error", {}).get("desc") == "Resetting the Virtual Machine is required", r)
         c.cmd("quit")
-        try:
-            rc = p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
+        rc = exit_status(p, 30)
         out = rest(p)
         check("no-shutdown-quit-exit-0", rc == 0 and b"still running" not in out,
               f"status {rc}, console {out!r}")
@@ -119,11 +120,7 @@ def no_shutdown():
             c.cmd("cont")
         except (EOFError, OSError):
             pass   # the guest was quicker than the reply
-        try:
-            rc = p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
+        rc = exit_status(p, 60)
         try:
             c.wait_event("SHUTDOWN", lambda e: True, 5)
         except (EOFError, OSError):

@@ -21,6 +21,16 @@ results() {
 ok()   { echo "PASS $1"; pass=$((pass + 1)); }
 bad()  { echo "FAIL $1: $2"; fail=$((fail + 1)); }
 
+# A Python check script (tests/integration/NAME.py): its PASS/FAIL lines
+# count here, and it must end with its "PREFIX: n passed" summary.
+pyscript() {
+	local name=$1 prefix=$2 out="$T/$1.out"
+	python3 -u "$(dirname "$0")/$name.py" "$VMM" "$GUESTS" 2>&1 | results "$out"
+	pass=$((pass + $(grep -c '^PASS' "$out")))
+	fail=$((fail + $(grep -c '^FAIL' "$out")))
+	grep -q "^$prefix: " "$out" || bad "$prefix-script" "$(tail -5 "$out")"
+}
+
 # run NAME EXPECTED_STATUS STDERR_PATTERN STDOUT_PATTERN -- ARGS...
 run() {
 	local name=$1 want=$2 errpat=$3 outpat=$4
@@ -156,34 +166,19 @@ run net-netdev-twice 1 "netdev 'n0' is already used" "" -- -kernel "$GUESTS/rese
 
 # QMP end to end with the balloon guest (RSS given back and regained).
 # Streamed line by line: a nested run's idle watchdog sees the progress.
-python3 -u "$(dirname "$0")/qmp_balloon.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmp.out"
-pass=$((pass + $(grep -c '^PASS' "$T/qmp.out")))
-fail=$((fail + $(grep -c '^FAIL' "$T/qmp.out")))
-grep -q '^qmp: ' "$T/qmp.out" || bad qmp-script "$(tail -5 "$T/qmp.out")"
+pyscript qmp_balloon qmp
 
 # SHUTDOWN with QEMU's reasons on every exit path.
-python3 -u "$(dirname "$0")/qmp_shutdown.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmps.out"
-pass=$((pass + $(grep -c '^PASS' "$T/qmps.out")))
-fail=$((fail + $(grep -c '^FAIL' "$T/qmps.out")))
-grep -q '^qmp-shutdown: ' "$T/qmps.out" || bad qmp-shutdown-script "$(tail -5 "$T/qmps.out")"
+pyscript qmp_shutdown qmp-shutdown
 
 # -S, stop, cont: the vCPUs park and go on; STOP/RESUME; query-status.
-python3 -u "$(dirname "$0")/qmp_runstate.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpr.out"
-pass=$((pass + $(grep -c '^PASS' "$T/qmpr.out")))
-fail=$((fail + $(grep -c '^FAIL' "$T/qmpr.out")))
-grep -q '^qmp-runstate: ' "$T/qmpr.out" || bad qmp-runstate-script "$(tail -5 "$T/qmpr.out")"
+pyscript qmp_runstate qmp-runstate
 
 # QMP on TCP (loopback) and through -chardev socket + -mon.
-python3 -u "$(dirname "$0")/qmp_transport.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpt.out"
-pass=$((pass + $(grep -c '^PASS' "$T/qmpt.out")))
-fail=$((fail + $(grep -c '^FAIL' "$T/qmpt.out")))
-grep -q '^qmp-transport: ' "$T/qmpt.out" || bad qmp-transport-script "$(tail -5 "$T/qmpt.out")"
+pyscript qmp_transport qmp-transport
 
 # The queries (cpus, pci, block, qom-list, HMP) and QMP's strictness.
-python3 -u "$(dirname "$0")/qmp_query.py" "$VMM" "$GUESTS" 2>&1 | results "$T/qmpq.out"
-pass=$((pass + $(grep -c '^PASS' "$T/qmpq.out")))
-fail=$((fail + $(grep -c '^FAIL' "$T/qmpq.out")))
-grep -q '^qmp-query: ' "$T/qmpq.out" || bad qmp-query-script "$(tail -5 "$T/qmpq.out")"
+pyscript qmp_query qmp-query
 
 # virtio-blk on io_uring: write, flush, read back, serial, refusals; the
 # data must be in the image file afterwards; read-only drives refuse.
@@ -195,6 +190,27 @@ if [ "$(od -A n -t x1 -j 512 -N 4 "$T/disk.img" | tr -d ' ')" = 01005aa5 ]; then
 else
 	bad blk-data-in-image "sector 1 is $(od -A n -t x1 -j 512 -N 8 "$T/disk.img")"
 fi
+# -snapshot: the guest writes and reads its data back, the image stays
+# as it was (zeros), and nobody could write it meanwhile (read lock).
+head -c 1M /dev/zero > "$T/snap.img"
+SNAP="-drive file=$T/snap.img,if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0,serial=vmm-ser1"
+run blk-snapshot 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" $DX $SNAP -snapshot
+if [ "$(od -A n -t x1 -j 512 -N 4 "$T/snap.img" | tr -d ' ')" = 00000000 ] &&
+   cmp -s "$T/snap.img" <(head -c 1M /dev/zero); then
+	ok blk-snapshot-image-untouched
+else
+	bad blk-snapshot-image-untouched "sector 1 is $(od -A n -t x1 -j 512 -N 8 "$T/snap.img")"
+fi
+run blk-snapshot-per-drive-off 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" $DX \
+	-drive file=$T/snap.img,if=none,id=d0,format=raw,snapshot=off \
+	-device virtio-blk-pci,drive=d0,serial=vmm-ser1 -snapshot
+if [ "$(od -A n -t x1 -j 512 -N 4 "$T/snap.img" | tr -d ' ')" = 01005aa5 ]; then
+	ok blk-snapshot-off-writes-image
+else
+	bad blk-snapshot-off-writes-image "sector 1 is $(od -A n -t x1 -j 512 -N 8 "$T/snap.img")"
+fi
+RUN_IN="env TMPDIR=/nonexistent" run blk-snapshot-no-tmpdir 1 "-snapshot: cannot make a temporary copy" "" -- \
+	-m 64M -kernel "$GUESTS/blk.elf" $DX $SNAP -snapshot
 run blk-slow-paths 33 "kicks 0 by ioeventfd, 6 by MMIO exit" "blk ok" -- \
 	-v -m 64M -kernel "$GUESTS/blk.elf" $DX $BLK,ioeventfd=off,irqfd=off
 head -c 1M /dev/zero > "$T/ro.img"

@@ -109,10 +109,21 @@ if [ "$idle" -gt 0 ]; then
 	  while sleep 10; do
 		n=$(stat -c %s "$T/out" 2>/dev/null || echo 0)
 		if [ "$n" != "$last" ]; then last=$n quiet=0; else quiet=$((quiet + 10)); fi
+		# A CPU stuck for minutes (seen: one waiting in
+		# smp_call_function_many_cond on an IPI the other, halted with
+		# interrupts on, never got: a wake-up TCG lost) does not come
+		# back; no need to wait for the whole idle time.
+		stuck=$(grep -o 'soft lockup - CPU#[0-9]* stuck for [0-9]*s' "$log" 2>/dev/null |
+			sed 's/.* \([0-9]*\)s$/\1/' | sort -n | tail -1)
+		[ "${stuck:-0}" -ge 120 ] && quiet=$idle
 		if [ $quiet -ge "$idle" ]; then
 			printf 'info registers -a\ncpu 0\nx /24gx $esp\ncpu 1\nx /24gx $esp\n' |
 				timeout 5 socat - UNIX-CONNECT:"$T/monitor" > "$log.registers" 2>&1
-			echo "l1-run: L1 said nothing for ${idle}s: ended" > "$T/idle"
+			if [ "${stuck:-0}" -ge 120 ]; then
+				echo "l1-run: an L1 CPU was stuck for ${stuck}s (soft lockup): ended" > "$T/idle"
+			else
+				echo "l1-run: L1 said nothing for ${idle}s: ended" > "$T/idle"
+			fi
 			printf 'quit\n' | timeout 5 socat - UNIX-CONNECT:"$T/monitor"
 			break
 		fi

@@ -30,12 +30,9 @@ make_run=$(make -s --no-print-directory -n run 2>/dev/null |
 items=("$@")
 if [ ${#items[@]} = 0 ]; then
 	items=(vmm:make-run)
-	for s in devices intx console panic sigterm durable balloon oom; do
-		items+=(vmm:$s)
-	done
-	for s in devices intx console panic sigterm durable balloon oom; do
-		items+=(qemu:$s)
-	done
+	all="devices intx console panic sigterm durable balloon oom powerdown"
+	for s in $all; do items+=(vmm:$s); done
+	for s in $all; do items+=(qemu:$s); done
 fi
 
 log="$NESTED_DIR/l1-console.log"   # kept: what L1's kernel said

@@ -447,8 +447,8 @@ Test(options, qemu_options_vmm_lacks)
 	cr_assert_lt(PARSE("-kernel", "k", "-vnc", ":0"), 0);
 	cr_assert_str_eq(err, "QEMU's -vnc is not supported by vmm (see --help).");
 	options_free(&cfg);
-	cr_assert_lt(PARSE("-kernel", "k", "--snapshot"), 0);
-	cr_assert_str_eq(err, "QEMU's -snapshot is not supported by vmm (see --help).");
+	cr_assert_lt(PARSE("-kernel", "k", "--incoming"), 0);
+	cr_assert_str_eq(err, "QEMU's -incoming is not supported by vmm (see --help).");
 	options_free(&cfg);
 	cr_assert_lt(PARSE("-kernel", "k", "-frobnicate"), 0);
 	cr_assert_str_eq(err, "unknown option '-frobnicate' (see --help).");
@@ -614,5 +614,23 @@ Test(options, qmp_addresses)
 			   "-chardev", "socket,id=m0,path=/tmp/m.sock,server=on,wait=off",
 			   "-mon", "chardev=m0,mode=control"), 0);
 	cr_assert(strstr(err, "already given"), "%s", err);
+	options_free(&cfg);
+}
+
+/* -snapshot reaches every drive that does not say snapshot= itself. */
+Test(options, snapshot)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-snapshot",
+			   "-drive", "file=a,if=virtio,format=raw",
+			   "-drive", "file=b,if=virtio,format=raw,snapshot=off"), 0, "%s", err);
+	cr_assert(cfg.drives[0].snapshot);
+	cr_assert(!cfg.drives[1].snapshot);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-drive", "file=a,if=virtio,format=raw,snapshot=on"),
+		     0, "%s", err);
+	cr_assert(cfg.drives[0].snapshot);
 	options_free(&cfg);
 }
