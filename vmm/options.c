@@ -191,7 +191,7 @@ static bool options_is_qemu(const char *name)
 		"dtb", "dump-vmstate", "fda", "fdb", "fsdev", "fw_cfg",
 		"g", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
 		"incoming", "iscsi", "k", "L", "loadvm", "mem-path",
-		"mem-prealloc", "monitor", "msg", "mtdblock", "net", "nic",
+		"mem-prealloc", "monitor", "msg", "mtdblock", "net",
 		"no-acpi", "no-hpet", "numa", "object", "option-rom", "overcommit",
 		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
 		"rtc", "run-with", "runas", "s", "sd", "semihosting",
@@ -226,6 +226,7 @@ static const struct opt_desc opt_table[] = {
 	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci, virtio-net-pci, virtio-balloon-pci, virtio-rng-pci, isa-debug-exit (-device help; -device DRIVER,help lists its properties)" },
 	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,aio=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
 	{ "netdev", "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]", "a tap network backend (created if absent)" },
+	{ "nic", "tap,...[,model=virtio-net-pci,mac=]|none", "a -netdev tap and its virtio-net-pci card in one option" },
 	{ "qmp", "unix:PATH|tcp:HOST:PORT,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
 	{ "chardev", "socket,id=ID,path=P|host=H,port=N,server=on,wait=off", "a socket for -mon (QMP)" },
 	{ "mon", "chardev=ID,mode=control", "QMP on that chardev (the same as -qmp)" },
@@ -457,6 +458,8 @@ int opt_parse_pci_addr(const char *v, int *slot)
 }
 
 static bool in_list(const char *v, const char *const *list);
+static int parse_device(const char *s, struct vm_config *cfg, char *err,
+			size_t len);
 
 /* server=on,wait=off (also QEMU's older "server,nowait"): vmm listens
  * and never waits for a client before the guest runs. */
@@ -595,6 +598,54 @@ static int parse_chardev(const char *s, struct vm_config *cfg, char *err,
 	}
 	kv_free(&kv);
 	return r;
+}
+
+/*
+ * -nic tap,...[,model=virtio-net-pci][,mac=]: QEMU's shorthand for a
+ * -netdev tap and the virtio-net-pci card on it; -nic none: no network
+ * (which is vmm's default anyway).
+ */
+static int parse_nic(const char *s, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	char nd[512], dev[160], id[32];
+	struct kv_opts kv;
+	const char *model, *mac, *nid;
+	int r = 0, n;
+
+	if (!strcmp(s, "none"))
+		return 0;
+	if (kv_parse(s, &kv, true) < 0)
+		return opt_err(err, len, "-nic: cannot parse '%s'.", s);
+	model = kv_get(&kv, "model");
+	mac = kv_get(&kv, "mac");
+	nid = kv_get(&kv, "id");
+	if (!kv.driver || strcmp(kv.driver, "tap"))
+		r = opt_err(err, len,
+			    "-nic %s: only tap is supported (vmm has no user-mode network); e.g. -nic tap,ifname=tap0,script=no,downscript=no.",
+			    kv.driver ? kv.driver : s);
+	else if (model && strcmp(model, "virtio-net-pci") && strcmp(model, "virtio"))
+		r = opt_err(err, len, "-nic: model=%s is not supported (virtio-net-pci only).",
+			    model);
+	if (r < 0) {
+		kv_free(&kv);
+		return r;
+	}
+	snprintf(id, sizeof(id), "%s", nid ? nid : "");
+	if (!nid)
+		snprintf(id, sizeof(id), "nic%u", cfg->nnetdevs);
+	n = snprintf(nd, sizeof(nd), "tap,id=%s", id);
+	for (unsigned int i = 0; i < kv.n && n < (int)sizeof(nd); i++)
+		if (strcmp(kv.key[i], "model") && strcmp(kv.key[i], "mac") &&
+		    strcmp(kv.key[i], "id"))
+			n += snprintf(nd + n, sizeof(nd) - n, ",%s=%s", kv.key[i], kv.val[i]);
+	snprintf(dev, sizeof(dev), "virtio-net-pci,netdev=%s%s%s", id,
+		 mac ? ",mac=" : "", mac ? mac : "");
+	kv_free(&kv);
+	if (n >= (int)sizeof(nd))
+		return opt_err(err, len, "-nic: '%s' is too long.", s);
+	r = options_parse_netdev(nd, cfg, err, len);
+	return r < 0 ? r : parse_device(dev, cfg, err, len);
 }
 
 /* -mon chardev=ID,mode=control[,pretty=on|off]: QMP on that chardev. */
@@ -873,6 +924,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			r = options_parse_drive(val, cfg, err, len);
 		} else if (!strcmp(name, "netdev")) {
 			r = options_parse_netdev(val, cfg, err, len);
+		} else if (!strcmp(name, "nic")) {
+			r = parse_nic(val, cfg, err, len);
 		} else if (!strcmp(name, "qmp")) {
 			r = parse_qmp(val, cfg, err, len);
 		} else if (!strcmp(name, "chardev")) {

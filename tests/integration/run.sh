@@ -113,6 +113,9 @@ if ip netns add $NS 2>/dev/null; then
 	run net-ping-no-vnet-hdr 33 "no script= given; vmm runs no /etc/qemu-ifup" "net ok" -- \
 		-m 64M -kernel "$GUESTS/net.elf" $DX \
 		-netdev tap,id=n0,ifname=vt0,vnet_hdr=off -device virtio-net-pci,netdev=n0
+	# -nic: the same tap and card in QEMU's one-option shorthand.
+	run net-ping-nic 33 "" "net ok" -- -m 64M -kernel "$GUESTS/net.elf" $DX \
+		-nic tap,ifname=vt0,script=no,downscript=no,model=virtio-net-pci,mac=52:54:00:12:34:56
 	run net-ping-two-queues 33 "2 queue pairs, offloads" "net ok" -- -v -m 64M \
 		-kernel "$GUESTS/net.elf" $DX -netdev tap,id=n0,ifname=vt0,queues=2 \
 		-device virtio-net-pci,netdev=n0,mq=on

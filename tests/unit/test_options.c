@@ -634,3 +634,26 @@ Test(options, snapshot)
 	cr_assert(cfg.drives[0].snapshot);
 	options_free(&cfg);
 }
+
+/* -nic tap,...: a -netdev tap and a virtio-net-pci on it, in one option. */
+Test(options, nic_shorthand)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	cr_assert_eq(PARSE("-kernel", "k", "-nic",
+			   "tap,ifname=tap7,script=no,downscript=no,model=virtio-net-pci,mac=52:54:00:00:00:07",
+			   "-nic", "none"), 0, "%s", err);
+	cr_assert_eq(cfg.nnetdevs, 1);
+	cr_assert_eq(cfg.nnets, 1);
+	cr_assert_str_eq(cfg.netdevs[0].ifname, "tap7");
+	cr_assert_eq(cfg.nets[0].netdev, 0);
+	cr_assert_eq(cfg.nets[0].mac[5], 7);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-nic", "user,hostfwd=tcp::2222-:22"), 0);
+	cr_assert(strstr(err, "only tap"), "%s", err);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-nic", "tap,model=e1000"), 0);
+	cr_assert(strstr(err, "model=e1000"), "%s", err);
+	options_free(&cfg);
+}
