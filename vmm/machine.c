@@ -15,19 +15,16 @@
 #include "util/log.h"
 #include "util/sandbox.h"
 #include "util/util.h"
-#include "vmm/aml.h"
 #include "vmm/bootinfo.h"
 #include "vmm/cpu.h"
 #include "vmm/layout.h"
-#include "virtio/tap.h"
 #include "vmm/machine.h"
 
 #define MAX_KERNEL_FILE (512 * MiB)
 
-static int build_err(char *err, size_t len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int build_err(char *err, size_t len, int r, const char *fmt, ...)
+/* One sentence for the user in @err; returns @r (or -EINVAL if @r is not
+ * an error), so a caller can "return machine_err(...)". */
+int machine_err(char *err, size_t len, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -179,13 +176,13 @@ static int read_input_file(const char *what, const char *path, uint8_t **buf,
 	int r = util_read_file(path, buf, len, MAX_KERNEL_FILE);
 
 	if (r == -EFBIG)
-		return build_err(err, errlen, r, "%s '%s' is larger than %" PRIu64 " MiB.",
+		return machine_err(err, errlen, r, "%s '%s' is larger than %" PRIu64 " MiB.",
 				 what, path, MAX_KERNEL_FILE / MiB);
 	if (r == -EINVAL)
-		return build_err(err, errlen, r, "%s '%s' is not a regular file.",
+		return machine_err(err, errlen, r, "%s '%s' is not a regular file.",
 				 what, path);
 	if (r < 0)
-		return build_err(err, errlen, r, "cannot read %s '%s': %s.", what,
+		return machine_err(err, errlen, r, "cannot read %s '%s': %s.", what,
 				 path, strerror(-r));
 	return 0;
 }
@@ -206,7 +203,7 @@ static int machine_load_kernel(struct machine *m, char *err, size_t errlen)
 	} else if (bzimage_is_bzimage(buf, len)) {
 		r = bzimage_parse(buf, len, &m->kernel);
 		if (r == -ENOTSUP) {
-			r = build_err(err, errlen, r,
+			r = machine_err(err, errlen, r,
 				      "kernel '%s' is a bzImage too old for the 64-bit boot protocol (need 2.12 or later).",
 				      path);
 			goto out;
@@ -216,7 +213,7 @@ static int machine_load_kernel(struct machine *m, char *err, size_t errlen)
 
 			r = bzimage_extract_vmlinux(buf, len, &vmlinux, &vlen, &algo);
 			if (r == -EPROTONOSUPPORT) {
-				r = build_err(err, errlen, r,
+				r = machine_err(err, errlen, r,
 					      "kernel '%s': cannot extract its vmlinux (compression not supported).",
 					      path);
 				goto out;
@@ -236,23 +233,23 @@ static int machine_load_kernel(struct machine *m, char *err, size_t errlen)
 			r = bzimage_load_kernel(&m->mem, buf, len, &m->kernel);
 		}
 	} else {
-		r = build_err(err, errlen, -ENOEXEC,
+		r = machine_err(err, errlen, -ENOEXEC,
 			      "'%s' is not a kernel: neither an ELF (vmlinux or PVH image) nor a bzImage.",
 			      path);
 		goto out;
 	}
 	if (r == -EPROTO)
-		r = build_err(err, errlen, r,
+		r = machine_err(err, errlen, r,
 			      "kernel '%s' is a 32-bit ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): there is no way to start it.",
 			      path);
 	else if (r == -ERANGE)
-		r = build_err(err, errlen, r,
+		r = machine_err(err, errlen, r,
 			      "kernel '%s' does not fit in %" PRIu64 " MiB of guest RAM (its load addresses lie outside RAM or wrap).",
 			      path, m->cfg->ram_size / MiB);
 	else if (r == -ENOMEM)
-		r = build_err(err, errlen, r, "out of memory loading kernel '%s'.", path);
+		r = machine_err(err, errlen, r, "out of memory loading kernel '%s'.", path);
 	else if (r < 0)
-		r = build_err(err, errlen, r,
+		r = machine_err(err, errlen, r,
 			      "kernel '%s' is damaged or not a bootable x86-64 kernel.",
 			      path);
 	else
@@ -277,7 +274,7 @@ static int machine_load_initrd(struct machine *m, struct boot_setup *bs,
 		return 0;
 	r = util_read_file(path, &buf, &len, m->cfg->ram_size);
 	if (r == -EFBIG)
-		return build_err(err, errlen, r,
+		return machine_err(err, errlen, r,
 				 "initrd '%s' is larger than guest RAM (%" PRIu64 " MiB).",
 				 path, m->cfg->ram_size / MiB);
 	if (r < 0)
@@ -287,7 +284,7 @@ static int machine_load_initrd(struct machine *m, struct boot_setup *bs,
 		r = guestmem_write(&m->mem, bs->initrd_gpa, buf, len);
 	free(buf);
 	if (r < 0)
-		return build_err(err, errlen, r,
+		return machine_err(err, errlen, r,
 				 "initrd '%s' (%zu KiB) does not fit in guest RAM above the kernel.",
 				 path, len / 1024);
 	bs->initrd_size = len;
@@ -309,10 +306,10 @@ static int machine_write_cmdline(struct machine *m, struct boot_setup *bs,
 	n = asprintf(&line, "%s%s%s", user, extra && *user ? " " : "",
 		     extra ? extra : "");
 	if (n < 0)
-		return build_err(err, errlen, -ENOMEM, "out of memory.");
+		return machine_err(err, errlen, -ENOMEM, "out of memory.");
 	if ((size_t)n + 1 > max) {
 		free(line);
-		return build_err(err, errlen, -E2BIG,
+		return machine_err(err, errlen, -E2BIG,
 				 "-append: the kernel command line is %d bytes; this kernel takes at most %zu.",
 				 n, max - 1);
 	}
@@ -330,21 +327,21 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 
 	r = kvm_open(&m->kvm, "/dev/kvm");
 	if (r == -ENOENT)
-		return build_err(err, errlen, r,
+		return machine_err(err, errlen, r,
 				 "/dev/kvm does not exist: KVM is not available on this host.");
 	if (r == -EACCES || r == -EPERM)
-		return build_err(err, errlen, r,
+		return machine_err(err, errlen, r,
 				 "no permission to open /dev/kvm (run as root or join the kvm group).");
 	if (r < 0)
-		return build_err(err, errlen, r, "cannot use /dev/kvm: %s.",
+		return machine_err(err, errlen, r, "cannot use /dev/kvm: %s.",
 				 strerror(-r));
 	if (!kvm_check_extension(&m->kvm, KVM_CAP_IRQCHIP) ||
 	    !kvm_check_extension(&m->kvm, KVM_CAP_USER_MEMORY))
-		return build_err(err, errlen, -ENOTSUP,
+		return machine_err(err, errlen, -ENOTSUP,
 				 "this KVM lacks the in-kernel irqchip or user memory.");
 	r = guestmem_init(&m->mem, m->cfg->ram_size);
 	if (r < 0)
-		return build_err(err, errlen, r,
+		return machine_err(err, errlen, r,
 				 "cannot allocate %" PRIu64 " MiB of guest RAM: %s.",
 				 m->cfg->ram_size / MiB, strerror(-r));
 	/*
@@ -358,7 +355,7 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 		r = kvm_set_memory_region(&m->kvm, i, reg->gpa, reg->size,
 					  m->mem.host + reg->offset);
 		if (r < 0)
-			return build_err(err, errlen, r,
+			return machine_err(err, errlen, r,
 					 "KVM refused guest RAM: %s.", strerror(-r));
 	}
 	if ((r = kvm_set_tss_addr(&m->kvm, LAYOUT_TSS)) < 0 ||
@@ -367,221 +364,8 @@ static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
 	    (r = kvm_create_irqchip(&m->kvm)) < 0 ||
 	    (r = kvm_irq_router_setup(&m->kvm, &m->router)) < 0 ||
 	    (r = kvm_create_pit(&m->kvm)) < 0)
-		return build_err(err, errlen, r, "KVM machine setup failed: %s.",
+		return machine_err(err, errlen, r, "KVM machine setup failed: %s.",
 				 strerror(-r));
-	return 0;
-}
-
-static void balloon_tick(void *ctx)
-{
-	balloon_request_stats(ctx);
-}
-
-/* Put a virtio device on PCI bus 0 with its INTA# wired as the DSDT's
- * _PRT says; one sentence naming @what when the slot or BAR space is not
- * there. */
-static int machine_plug_virtio(struct machine *m, struct virtio_pci *vp,
-			       struct virtio_kvm *vk, int slot, const char *what,
-			       char *err, size_t errlen)
-{
-	int r, gsi;
-
-	r = pci_bus_add_device(&m->pci, &vp->pci, slot);
-	if (r == -EBUSY)
-		return build_err(err, errlen, r, "-device %s: PCI slot %d is taken.",
-				 what, slot);
-	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device %s: no free PCI slot or BAR space.", what);
-	gsi = aml_pci_intx_gsi(IRQ_PCI_GSI_BASE, vp->pci.slot, 0);
-	vp->pci.cfg[PCI_INTERRUPT_LINE] = gsi;
-	virtio_kvm_set_intx(vk, gsi, vp->pci.slot);
-	return 0;
-}
-
-static int machine_add_rng(struct machine *m, char *err, size_t errlen)
-{
-	const struct rng_cfg *rc = &m->cfg->rng;
-	struct virtio_pci_backend be;
-	int r;
-
-	m->rng = calloc(1, sizeof(*m->rng));
-	if (!m->rng)
-		return build_err(err, errlen, -ENOMEM, "out of memory.");
-	virtio_kvm_init(&m->rng_kvm, &m->kvm, &m->router, rc->ioeventfd,
-			rc->irqfd, &be);
-	r = rng_init(m->rng, &m->mem, &be);
-	if (r == 0)
-		r = virtio_kvm_attach(&m->rng_kvm, &m->rng->vp);
-	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-rng-pci: cannot set it up: %s.",
-				 strerror(-r));
-	r = machine_plug_virtio(m, &m->rng->vp, &m->rng_kvm, rc->slot,
-				"virtio-rng-pci", err, errlen);
-	if (r == 0)
-		pr_info("virtio-rng-pci at 00:%02x.0 (getrandom)", m->rng->vp.pci.slot);
-	return r;
-}
-
-static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
-{
-	const struct balloon_cfg *bc = &m->cfg->balloon;
-	struct balloon_opts o = {
-		.deflate_on_oom = bc->deflate_on_oom,
-		.free_page_reporting = bc->free_page_reporting,
-		.stats_interval = bc->stats_interval,
-	};
-	struct virtio_pci_backend be;
-	int r;
-
-	m->balloon = calloc(1, sizeof(*m->balloon));
-	if (!m->balloon)
-		return build_err(err, errlen, -ENOMEM, "out of memory.");
-	virtio_kvm_init(&m->balloon_kvm, &m->kvm, &m->router, bc->ioeventfd,
-			bc->irqfd, &be);
-	r = balloon_init(m->balloon, &m->mem, &o, &be);
-	if (r == 0)
-		r = virtio_kvm_attach(&m->balloon_kvm, &m->balloon->vp);
-	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-balloon-pci: cannot set it up: %s.",
-				 strerror(-r));
-	r = machine_plug_virtio(m, &m->balloon->vp, &m->balloon_kvm, bc->slot, "virtio-balloon-pci",
-				err, errlen);
-	if (r < 0)
-		return r;
-	m->balloon_kvm.tick = balloon_tick;
-	m->balloon_kvm.tick_ctx = m->balloon;
-	m->balloon->actual_changed = machine_balloon_actual_changed;
-	m->balloon->ctx = m;
-	m->stats_interval = bc->stats_interval;
-	if (bc->stats_interval)
-		virtio_kvm_set_tick(&m->balloon_kvm, bc->stats_interval);
-	pr_info("virtio-balloon-pci at 00:%02x.0 (ioeventfd %s, irqfd %s)",
-		m->balloon->vp.pci.slot, bc->ioeventfd ? "on" : "off",
-		bc->irqfd ? "on" : "off");
-	return 0;
-}
-
-/* virtio-net asks to (not) watch a tap in its device's I/O thread. */
-static int machine_net_rx_poll(void *ctx, int watch, bool on)
-{
-	return virtio_kvm_watch_enable(ctx, watch, on);
-}
-
-static int machine_add_net(struct machine *m, unsigned int i, char *err,
-			   size_t errlen)
-{
-	const struct net_cfg *nc = &m->cfg->nets[i];
-	const struct netdev_cfg *dc = &m->cfg->netdevs[nc->netdev];
-	struct net_opts o = {
-		.n_fds = dc->queues, .vnet_hdr = dc->vnet_hdr, .mq = nc->mq,
-		.mtu = nc->host_mtu,
-	};
-	struct virtio_kvm *vk = &m->net_kvm[i];
-	struct virtio_pci_backend be;
-	char name[IFNAMSIZ];
-	struct net_dev *n;
-	int r;
-
-	memcpy(o.mac, nc->mac, 6);
-	/* QEMU would run /etc/qemu-ifup here; say that we do not. */
-	if (dc->fd < 0 && !dc->script_given)
-		pr_warn("-netdev tap,id=%s: no script= given; vmm runs no /etc/qemu-ifup (as script=no): bring the tap up yourself",
-			dc->id);
-	if (dc->fd >= 0) {
-		r = tap_adopt(dc->fd, dc->vnet_hdr, name, err, errlen);
-		o.fds[0] = dc->fd;
-	} else {
-		r = tap_open(dc->ifname, dc->queues, dc->vnet_hdr, o.fds, name,
-			     err, errlen);
-	}
-	if (r < 0)
-		return r;
-	n = calloc(1, sizeof(*n));
-	m->net[i] = n;
-	m->nnet = i + 1;
-	if (!n) {
-		for (unsigned int q = 0; q < o.n_fds; q++)
-			close(o.fds[q]);
-		return build_err(err, errlen, -ENOMEM, "out of memory.");
-	}
-	virtio_kvm_init(vk, &m->kvm, &m->router, nc->ioeventfd, nc->irqfd,
-			&be);
-	r = net_init(n, &m->mem, &o, &be);
-	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
-	if (r == 0)
-		r = virtio_kvm_attach(vk, &n->vp);
-	for (unsigned int q = 0; r >= 0 && q < o.n_fds; q++) {
-		r = virtio_kvm_watch_fd(vk, o.fds[q], net_rx_ready, &n->pairs[q]);
-		n->pairs[q].watch = r;
-		/* Not until the guest has posted receive buffers. */
-		if (r >= 0)
-			r = virtio_kvm_watch_enable(vk, r, false);
-	}
-	n->rx_poll = machine_net_rx_poll;
-	n->rx_poll_ctx = vk;
-	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-net-pci: cannot set it up: %s.",
-				 strerror(-r));
-	r = machine_plug_virtio(m, &n->vp, vk, nc->slot, "virtio-net-pci", err, errlen);
-	if (r < 0)
-		return r;
-	pr_info("virtio-net-pci at 00:%02x.0: tap '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
-		n->vp.pci.slot, name, o.mac[0], o.mac[1], o.mac[2], o.mac[3],
-		o.mac[4], o.mac[5], n->n_pairs, n->n_pairs > 1 ? "s" : "",
-		dc->vnet_hdr ? ", offloads" : "");
-	return 0;
-}
-
-static int machine_add_blk(struct machine *m, unsigned int i, char *err,
-			   size_t errlen)
-{
-	const struct blk_cfg *bc = &m->cfg->blks[i];
-	const struct drive_cfg *dc = &m->cfg->drives[bc->drive];
-	struct blk_opts o = {
-		.path = dc->file, .read_only = dc->read_only,
-		.cache = (enum blk_cache)dc->cache, .discard = dc->discard,
-		.aio = (enum blk_aio)dc->aio,
-		.serial = bc->serial, .queue_size = bc->queue_size,
-		.num_queues = bc->num_queues,
-		.logical_block_size = bc->logical_block_size,
-		.physical_block_size = bc->physical_block_size,
-		.sandbox = &m->sandbox, .format_raw = dc->format_raw,
-		.snapshot = dc->snapshot,
-	};
-	struct virtio_kvm *vk = &m->blk_kvm[i];
-	struct virtio_pci_backend be;
-	struct blk_dev *b;
-	int r;
-
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return build_err(err, errlen, -ENOMEM, "out of memory.");
-	b->fd = -1;
-	m->blk[i] = b;
-	m->nblk = i + 1;
-	virtio_kvm_init(vk, &m->kvm, &m->router, bc->ioeventfd, bc->irqfd,
-			&be);
-	r = blk_init(b, &m->mem, &o, &be, err, errlen);
-	if (r < 0)
-		return r;
-	r = virtio_kvm_attach(vk, &b->vp);
-	if (r == 0)
-		r = virtio_kvm_watch_fd(vk, b->cq_efd, blk_complete, b);
-	if (r < 0)
-		return build_err(err, errlen, r,
-				 "-device virtio-blk-pci: cannot set it up: %s.",
-				 strerror(-r));
-	r = machine_plug_virtio(m, &b->vp, vk, bc->slot, "virtio-blk-pci", err, errlen);
-	if (r < 0)
-		return r;
-	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors, %u queue%s, %s%s",
-		b->vp.pci.slot, dc->file, b->geo.capacity, b->nq,
-		b->nq > 1 ? "s" : "", b->use_pool ? "aio=threads" : "io_uring",
-		dc->read_only ? ", read-only" : "");
 	return 0;
 }
 
@@ -594,7 +378,7 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 	r = console_init(&m->console, cfg->serial, cfg->serial_path, &m->com1,
 			 machine_stop, m);
 	if (r < 0)
-		return build_err(err, errlen, r, "-serial: cannot open '%s': %s.",
+		return machine_err(err, errlen, r, "-serial: cannot open '%s': %s.",
 				 cfg->serial_path ? cfg->serial_path : "stdio",
 				 strerror(-r));
 	i8042_init(&m->i8042, machine_stop, m);
@@ -610,30 +394,13 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 			      "cmos")) < 0 ||
 	    (r = bus_register(&m->pio, ACPI_SLEEP_PORT, 2, &acpi_sleep_bus_ops,
 			      &m->acpi_sleep, "acpi-sleep")) < 0)
-		return build_err(err, errlen, r, "cannot place the legacy devices.");
+		return machine_err(err, errlen, r, "cannot place the legacy devices.");
 	r = pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_PCI_ECAM,
 			 LAYOUT_PCI_MMIO, LAYOUT_PCI_MMIO_SIZE);
 	if (r < 0)
-		return build_err(err, errlen, r, "cannot set up the PCI bus.");
-	/* PCI devices take their slots in command-line order. */
-	for (unsigned int i = 0; i < cfg->npci; i++) {
-		switch (cfg->pci_order[i].kind) {
-		case PCI_NET:
-			r = machine_add_net(m, cfg->pci_order[i].index, err, errlen);
-			break;
-		case PCI_BALLOON:
-			r = machine_add_balloon(m, err, errlen);
-			break;
-		case PCI_RNG:
-			r = machine_add_rng(m, err, errlen);
-			break;
-		default:
-			r = machine_add_blk(m, cfg->pci_order[i].index, err, errlen);
-			break;
-		}
-		if (r < 0)
-			return r;
-	}
+		return machine_err(err, errlen, r, "cannot set up the PCI bus.");
+	if ((r = machine_add_virtio(m, err, errlen)) < 0)
+		return r;
 	if (cfg->qmp.set && (r = machine_add_qmp(m, err, errlen)) < 0)
 		return r;
 	if (cfg->debug_exit) {
@@ -641,7 +408,7 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 				 cfg->debug_exit_size, &debug_exit_bus_ops,
 				 &m->debug_exit, "isa-debug-exit");
 		if (r < 0)
-			return build_err(err, errlen, r,
+			return machine_err(err, errlen, r,
 					 "-device isa-debug-exit: ports %#x-%#x are taken by another device.",
 					 cfg->debug_exit_port,
 					 cfg->debug_exit_port + cfg->debug_exit_size - 1);
@@ -657,12 +424,12 @@ static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 
 	r = kvm_get_supported_cpuid(&m->kvm, &cpuid);
 	if (r < 0)
-		return build_err(err, errlen, r, "KVM_GET_SUPPORTED_CPUID failed: %s.",
+		return machine_err(err, errlen, r, "KVM_GET_SUPPORTED_CPUID failed: %s.",
 				 strerror(-r));
 	m->vcpus = calloc(m->cfg->ncpus, sizeof(*m->vcpus));
 	if (!m->vcpus) {
 		free(cpuid);
-		return build_err(err, errlen, -ENOMEM, "out of memory.");
+		return machine_err(err, errlen, -ENOMEM, "out of memory.");
 	}
 	for (unsigned int i = 0; i < m->cfg->ncpus; i++) {
 		struct vcpu_thread *t = &m->vcpus[i];
@@ -681,7 +448,7 @@ static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 	if (r == 0)
 		r = cpu_setup_boot_regs(&m->vcpus[0].vcpu, &m->kernel, boot_info);
 	if (r < 0)
-		return build_err(err, errlen, r, "cannot set up vCPU %u: %s.",
+		return machine_err(err, errlen, r, "cannot set up vCPU %u: %s.",
 				 m->nr_vcpus ? m->nr_vcpus - 1 : 0, strerror(-r));
 	return 0;
 }
@@ -697,12 +464,12 @@ static int machine_write_pidfile(struct machine *m, char *err, size_t errlen)
 		return 0;
 	fd = open(m->cfg->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return build_err(err, errlen, -errno, "-pidfile: cannot write '%s': %s.",
+		return machine_err(err, errlen, -errno, "-pidfile: cannot write '%s': %s.",
 				 m->cfg->pidfile, strerror(errno));
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (write(fd, buf, n) != n) {
 		close(fd);
-		return build_err(err, errlen, -EIO, "-pidfile: cannot write '%s'.",
+		return machine_err(err, errlen, -EIO, "-pidfile: cannot write '%s'.",
 				 m->cfg->pidfile);
 	}
 	close(fd);
@@ -728,7 +495,7 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	pthread_cond_init(&m->run_cond, NULL);
 	m->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (m->stop_efd < 0)
-		return build_err(err, errlen, -errno, "eventfd: %s.", strerror(errno));
+		return machine_err(err, errlen, -errno, "eventfd: %s.", strerror(errno));
 	bus_init(&m->pio, "pio");
 	bus_init(&m->mmio, "mmio");
 	kvm_irq_router_init(&m->router);
@@ -736,16 +503,16 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	m->sandbox.on = cfg->sandbox;
 	m->sandbox.audit = getenv("VMM_SANDBOX_AUDIT") != NULL;
 	if (m->sandbox.on && (r = sandbox_probe()) < 0)
-		return build_err(err, errlen, r,
+		return machine_err(err, errlen, r,
 				 "-sandbox on: this system cannot install seccomp filters (%s); use -sandbox off.",
 				 strerror(-r));
 
 	/* Check the user's files before anything touches /dev/kvm. */
 	if (access(cfg->kernel, R_OK) < 0)
-		return build_err(err, errlen, -errno, "cannot read kernel '%s': %s.",
+		return machine_err(err, errlen, -errno, "cannot read kernel '%s': %s.",
 				 cfg->kernel, strerror(errno));
 	if (cfg->initrd && access(cfg->initrd, R_OK) < 0)
-		return build_err(err, errlen, -errno, "cannot read initrd '%s': %s.",
+		return machine_err(err, errlen, -errno, "cannot read initrd '%s': %s.",
 				 cfg->initrd, strerror(errno));
 
 	if ((r = machine_setup_kvm(m, err, errlen)) < 0 ||
@@ -755,7 +522,7 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 		return r;
 	r = acpi_build(&m->mem, cfg->ncpus, &bs.rsdp_gpa);
 	if (r < 0)
-		return build_err(err, errlen, r, "cannot build the ACPI tables.");
+		return machine_err(err, errlen, r, "cannot build the ACPI tables.");
 	if (m->kernel.mode == BOOT_PVH) {
 		boot_info = LAYOUT_PVH_INFO;
 		r = bootinfo_write_pvh(&m->mem, boot_info, &bs);
@@ -767,7 +534,7 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	if (r == 0)
 		r = cpu_write_boot_tables(&m->mem, m->kernel.mode);
 	if (r < 0)
-		return build_err(err, errlen, r, "cannot write the boot information.");
+		return machine_err(err, errlen, r, "cannot write the boot information.");
 	if ((r = machine_add_devices(m, err, errlen)) < 0 ||
 	    (r = machine_create_vcpus(m, boot_info, err, errlen)) < 0)
 		return r;
@@ -790,14 +557,8 @@ int machine_run(struct machine *m)
 	m->paused = m->cfg->start_paused;
 	m->launched = !m->cfg->start_paused;
 	r = console_start(&m->console, &m->sandbox);
-	if (r == 0 && m->balloon)
-		r = virtio_kvm_start(&m->balloon_kvm, &m->sandbox);
-	if (r == 0 && m->rng)
-		r = virtio_kvm_start(&m->rng_kvm, &m->sandbox);
-	for (unsigned int i = 0; r == 0 && i < m->nblk; i++)
-		r = virtio_kvm_start(&m->blk_kvm[i], &m->sandbox);
-	for (unsigned int i = 0; r == 0 && i < m->nnet; i++)
-		r = virtio_kvm_start(&m->net_kvm[i], &m->sandbox);
+	for (unsigned int i = 0; r == 0 && i < m->ndevs; i++)
+		r = virtio_kvm_start(&m->devs[i].kvm, &m->sandbox);
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp, &m->sandbox);
 	if (r == 0)
@@ -836,20 +597,12 @@ int machine_run(struct machine *m)
 	vcpu_threads_join(m);
 	if (m->qmp)
 		qmp_stop(m->qmp);
-	if (m->balloon)
-		virtio_kvm_stop(&m->balloon_kvm);
-	if (m->rng) {
-		virtio_kvm_stop(&m->rng_kvm);
-		pr_info("virtio-rng: %" PRIu64 " bytes given to the guest", m->rng->bytes);
-	}
-	for (unsigned int i = 0; i < m->nblk; i++)
-		virtio_kvm_stop(&m->blk_kvm[i]);
-	for (unsigned int i = 0; i < m->nnet; i++) {
-		virtio_kvm_stop(&m->net_kvm[i]);
-		pr_info("%s: %lu frames sent, %lu received, %lu/%lu dropped",
-			m->net[i]->vp.pci.name, m->net[i]->tx_frames,
-			m->net[i]->rx_frames, m->net[i]->tx_dropped,
-			m->net[i]->rx_dropped);
+	for (unsigned int i = 0; i < m->ndevs; i++) {
+		struct machine_dev *d = &m->devs[i];
+
+		virtio_kvm_stop(&d->kvm);
+		if (d->report && d->vp)
+			d->report(d->dev);
 	}
 	console_exit(&m->console);
 	if (sfd >= 0)
@@ -876,32 +629,17 @@ void machine_destroy(struct machine *m)
 		free(m->qmp);
 		m->qmp = NULL;
 	}
-	if (m->balloon) {
-		virtio_kvm_stop(&m->balloon_kvm);
-		free(m->balloon);
-		m->balloon = NULL;
+	for (unsigned int i = 0; i < m->ndevs; i++) {
+		struct machine_dev *d = &m->devs[i];
+
+		virtio_kvm_stop(&d->kvm);
+		d->free(d->dev);
+		d->dev = NULL;
 	}
-	if (m->rng) {
-		virtio_kvm_stop(&m->rng_kvm);
-		free(m->rng);
-		m->rng = NULL;
-	}
-	for (unsigned int i = 0; i < m->nblk; i++) {
-		virtio_kvm_stop(&m->blk_kvm[i]);
-		if (m->blk[i])
-			blk_exit(m->blk[i]);
-		free(m->blk[i]);
-		m->blk[i] = NULL;
-	}
+	m->ndevs = 0;
+	m->balloon = NULL;
+	m->balloon_kvm = NULL;
 	m->nblk = 0;
-	for (unsigned int i = 0; i < m->nnet; i++) {
-		virtio_kvm_stop(&m->net_kvm[i]);
-		if (m->net[i])
-			net_exit(m->net[i]);
-		free(m->net[i]);
-		m->net[i] = NULL;
-	}
-	m->nnet = 0;
 	m->nr_vcpus = 0;
 	if (m->console.quit_efd >= 0)
 		console_exit(&m->console);

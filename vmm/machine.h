@@ -25,6 +25,26 @@
 
 struct machine;
 
+/*
+ * One virtio device the command line asked for: its type and id (QMP's
+ * query-pci, qom-list), its transport, the I/O thread that serves it
+ * (struct virtio_kvm: ioeventfds, irqfds, its own fds and timers), and
+ * what to do with it at the end. machine_run starts and stops every
+ * entry, machine_destroy frees every entry: a new device adds itself to
+ * this list and needs nothing else from machine.c.
+ */
+struct machine_dev {
+	const char *type;                 /* "virtio-blk-pci", ... */
+	const char *id;                   /* -device id=, or NULL */
+	struct virtio_pci *vp;            /* NULL until the device exists */
+	struct virtio_kvm kvm;
+	void *dev;
+	/* At exit, after its thread stopped: one line of figures; may be NULL. */
+	void (*report)(void *dev);
+	/* Undo the device's init and free it (the thread is stopped). */
+	void (*free)(void *dev);
+};
+
 struct vcpu_thread {
 	struct machine *m;
 	struct kvm_vcpu vcpu;
@@ -46,17 +66,15 @@ struct machine {
 	struct acpi_sleep acpi_sleep;
 	struct pci_bus pci;
 	struct kvm_irq_router router;
+	/* Every virtio device, in command-line (slot) order. */
+	struct machine_dev devs[VMM_MAX_DEVICES];
+	unsigned int ndevs;
+	/* The devices QMP talks to, typed (entries of devs[]). */
 	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */
-	struct virtio_kvm balloon_kvm;
-	struct rng *rng;                  /* NULL without -device virtio-rng-pci */
-	struct virtio_kvm rng_kvm;
+	struct virtio_kvm *balloon_kvm;
 	unsigned int stats_interval;
 	struct blk_dev *blk[VMM_MAX_DRIVES];
-	struct virtio_kvm blk_kvm[VMM_MAX_DRIVES];
 	unsigned int nblk;
-	struct net_dev *net[VMM_MAX_NETDEVS];
-	struct virtio_kvm net_kvm[VMM_MAX_NETDEVS];
-	unsigned int nnet;
 	struct qmp *qmp;                  /* NULL without -qmp */
 	struct console console;
 	struct pvm_quirks pvm;
@@ -97,6 +115,12 @@ int machine_resume(struct machine *m);
 /* Ask every vCPU to stop; safe from any thread, idempotent. */
 void machine_stop(void *m, enum stop_cause cause, int status,
 		  const char *why);
+
+int machine_err(char *err, size_t len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* machine_devs.c: every -device virtio-*, on m->devs. */
+int machine_add_virtio(struct machine *m, char *err, size_t errlen);
 
 /* machine_qmp.c */
 int machine_add_qmp(struct machine *m, char *err, size_t errlen);

@@ -51,7 +51,7 @@ static unsigned int qmp_stats_interval_get(void *ctx)
 static int qmp_stats_interval_set(void *ctx, unsigned int secs)
 {
 	struct machine *m = ctx;
-	int r = virtio_kvm_set_tick(&m->balloon_kvm, secs);
+	int r = virtio_kvm_set_tick(m->balloon_kvm, secs);
 
 	if (r == 0) {
 		__atomic_store_n(&m->stats_interval, secs, __ATOMIC_RELAXED);
@@ -122,52 +122,19 @@ static json_t *qmp_query_cpus(void *ctx)
 	return a;
 }
 
-/* One PCI device as the command line made it. */
-struct qmp_dev {
-	const char *type, *id;
-	struct pci_device *pci;
-};
-
-static bool qmp_dev_at(struct machine *m, unsigned int k, struct qmp_dev *d)
-{
-	const struct vm_config *cfg = m->cfg;
-	unsigned int i = cfg->pci_order[k].index;
-
-	switch (cfg->pci_order[k].kind) {
-	case PCI_BALLOON:
-		*d = (struct qmp_dev){ "virtio-balloon-pci", cfg->balloon.id,
-				       m->balloon ? &m->balloon->vp.pci : NULL };
-		break;
-	case PCI_RNG:
-		*d = (struct qmp_dev){ "virtio-rng-pci", cfg->rng.id,
-				       m->rng ? &m->rng->vp.pci : NULL };
-		break;
-	case PCI_BLK:
-		*d = (struct qmp_dev){ "virtio-blk-pci", cfg->blks[i].id,
-				       i < m->nblk && m->blk[i] ? &m->blk[i]->vp.pci : NULL };
-		break;
-	case PCI_NET:
-		*d = (struct qmp_dev){ "virtio-net-pci", cfg->nets[i].id,
-				       i < m->nnet && m->net[i] ? &m->net[i]->vp.pci : NULL };
-		break;
-	default:
-		return false;
-	}
-	return d->pci != NULL;
-}
-
 static json_t *qmp_devices(void *ctx)
 {
 	struct machine *m = ctx;
 	json_t *a = json_array();
-	struct qmp_dev d;
 
-	for (unsigned int k = 0; k < m->cfg->npci; k++) {
-		if (!qmp_dev_at(m, k, &d))
+	for (unsigned int k = 0; k < m->ndevs; k++) {
+		const struct machine_dev *d = &m->devs[k];
+
+		if (!d->vp)
 			continue;
-		json_array_append_new(a, d.id ?
-			json_pack("{s:s,s:s}", "type", d.type, "id", d.id) :
-			json_pack("{s:s}", "type", d.type));
+		json_array_append_new(a, d->id ?
+			json_pack("{s:s,s:s}", "type", d->type, "id", d->id) :
+			json_pack("{s:s}", "type", d->type));
 	}
 	return a;
 }
@@ -218,14 +185,14 @@ static json_t *qmp_query_pci(void *ctx)
 {
 	struct machine *m = ctx;
 	json_t *devs = json_array();
-	struct qmp_dev d;
 
 	/* The bus lock: a vCPU may be moving a BAR right now. */
 	pthread_mutex_lock(&m->pci.lock);
 	json_array_append_new(devs, qmp_pci_device(&m->pci.host_bridge, NULL));
-	for (unsigned int k = 0; k < m->cfg->npci; k++)
-		if (qmp_dev_at(m, k, &d))
-			json_array_append_new(devs, qmp_pci_device(d.pci, d.id));
+	for (unsigned int k = 0; k < m->ndevs; k++)
+		if (m->devs[k].vp)
+			json_array_append_new(devs, qmp_pci_device(&m->devs[k].vp->pci,
+								   m->devs[k].id));
 	pthread_mutex_unlock(&m->pci.lock);
 	return json_pack("[{s:i,s:o}]", "bus", 0, "devices", devs);
 }
