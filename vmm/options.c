@@ -269,7 +269,11 @@ void options_usage(FILE *out)
 		else
 			fprintf(out, "  %-26s %s\n", left, opt_table[i].help);
 	}
-	fprintf(out, "Keys while the guest runs: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n");
+	fprintf(out, "Keys while the guest runs: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+		"Exit status: 0 when the guest powers off, resets or panics, on SIGTERM,\n"
+		"  QMP quit or Ctrl-A x; 1 with one sentence on stderr when an option, a\n"
+		"  file or the set-up is wrong; with isa-debug-exit, (code << 1) | 1.\n"
+		"-device help lists the devices, -device DRIVER,help their properties.\n");
 }
 
 int opt_parse_uint(const char *s, unsigned long long max,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/options.h"
@@ -656,4 +657,18 @@ Test(options, nic_shorthand)
 	cr_assert_lt(PARSE("-kernel", "k", "-nic", "tap,model=e1000"), 0);
 	cr_assert(strstr(err, "model=e1000"), "%s", err);
 	options_free(&cfg);
+}
+
+/* --help says what the exit statuses mean (scripts test them). */
+Test(options, usage_states_exit_statuses)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&text, &size);
+
+	options_usage(m);
+	fclose(m);
+	cr_assert(strstr(text, "Exit status: 0 when the guest powers off"), "%s", text);
+	cr_assert(strstr(text, "(code << 1) | 1"), "%s", text);
+	free(text);
 }
