@@ -93,6 +93,11 @@ put("qmp", "session", b'{"execute":"qmp_capabilities"}\n{"execute":"query-status
     b'{"execute":"qom-get","arguments":{"path":"b0","property":"guest-stats"}}\n')
 put("qmp", "errors", b'{"execute":"nope"}\n[1,2]\n42\n{"execute":"qmp_capabilities",}\n'
     b'{"execute":"x\xc3\xa9"}\n')
+put("qmp", "commands", b'{"execute":"qmp_capabilities"}\n{"execute":"query-qmp-schema"}\n'
+    b'{"execute":"qom-list","arguments":{"path":"/machine/peripheral"}}\n'
+    b'{"execute":"human-monitor-command","arguments":{"command-line":"info balloon"}}\n'
+    b'{"execute":"query-status","bogus":1}\n{"exec-oob":"stop"}\n'
+    b'{"execute":"balloon","arguments":{"value":1,"x":[]}}\n')
 
 if len(sys.argv) > 1:   # kernel images given on the command line
     for p in sys.argv[1:]:
