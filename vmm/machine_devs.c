@@ -53,7 +53,7 @@ static struct machine_dev *machine_new_dev(struct machine *m, const char *type,
 	struct machine_dev *d;
 
 	if (m->ndevs == VMM_MAX_DEVICES) {
-		free_fn(dev);
+		free(dev);              /* not set up yet: nothing to undo */
 		return NULL;
 	}
 	d = &m->devs[m->ndevs++];
