@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "virtio/blk_req.h"
+#include "virtio/blk_types.h"
 #include "virtio/virtio_pci.h"
 
 /*
@@ -19,9 +20,6 @@
  * Per-request state lives in a table sized by the queues, so a guest that
  * never consumes completions cannot make the VMM allocate.
  */
-enum blk_cache { BLK_CACHE_WRITEBACK, BLK_CACHE_NONE, BLK_CACHE_WRITETHROUGH,
-		 BLK_CACHE_UNSAFE };
-enum blk_aio { BLK_AIO_DEFAULT, BLK_AIO_IO_URING, BLK_AIO_THREADS };
 
 #define BLK_MAX_QUEUES   16
 #define BLK_INLINE_IOVS  4

@@ -251,8 +251,7 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 	const struct drive_cfg *dc = &m->cfg->drives[bc->drive];
 	struct blk_opts o = {
 		.path = dc->file, .read_only = dc->read_only,
-		.cache = (enum blk_cache)dc->cache, .discard = dc->discard,
-		.aio = (enum blk_aio)dc->aio,
+		.cache = dc->cache, .discard = dc->discard, .aio = dc->aio,
 		.serial = bc->serial, .queue_size = bc->queue_size,
 		.num_queues = bc->num_queues,
 		.logical_block_size = bc->logical_block_size,

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "virtio/blk_types.h"
+
 /*
  * The machine the user asked for, as the command line spelled it. Parsing
  * is pure (no I/O) so that every rule here has a unit test.
@@ -56,9 +58,9 @@ struct drive_cfg {
 	bool if_virtio;                 /* if=virtio: has its own device */
 	bool format_raw;                /* format=raw given (else probed) */
 	bool read_only;
-	int cache;                      /* enum blk_cache */
+	enum blk_cache cache;
 	bool discard;
-	int aio;                        /* enum blk_aio */
+	enum blk_aio aio;
 	bool snapshot, snapshot_given;  /* snapshot=; else -snapshot decides */
 	bool used;
 };

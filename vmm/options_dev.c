@@ -125,8 +125,8 @@ static int add_blk(struct vm_config *cfg, int drive, struct blk_cfg **out,
 int options_parse_drive(const char *s, struct vm_config *cfg,
 			char *err, size_t len)
 {
-	static const char *const caches[] = { "writeback", "none",
-					      "writethrough", "unsafe", NULL };
+	static const char *const caches[] = BLK_CACHE_NAMES;
+	static const char *const aios[] = BLK_AIO_NAMES;
 	struct kv_opts *kv;
 	struct drive_cfg *d;
 	struct blk_cfg *b;
@@ -168,15 +168,16 @@ int options_parse_drive(const char *s, struct vm_config *cfg,
 			if (!caches[c])
 				return opt_err(err, len,
 					       "-drive: cache=%s is not one of none, writeback, writethrough, unsafe.", v);
-			d->cache = c;
+			d->cache = (enum blk_cache)c;
 		} else if (!strcmp(k, "aio")) {
-			if (!strcmp(v, "threads"))
-				d->aio = 2;     /* BLK_AIO_THREADS */
-			else if (!strcmp(v, "io_uring"))
-				d->aio = 1;     /* BLK_AIO_IO_URING */
-			else
+			int a = 1;      /* "default" is not a value to give */
+
+			while (aios[a] && strcmp(aios[a], v))
+				a++;
+			if (!aios[a])
 				return opt_err(err, len,
 					       "-drive: aio=%s is not one of io_uring, threads.", v);
+			d->aio = (enum blk_aio)a;
 		} else if (!strcmp(k, "snapshot")) {
 			r = opt_parse_bool(v, &d->snapshot);
 			d->snapshot_given = true;
