@@ -33,4 +33,14 @@ int options_parse_blk(struct kv_opts *kv, struct vm_config *cfg, char *err,
 int options_parse_net(struct kv_opts *kv, struct vm_config *cfg, char *err,
 		      size_t len);
 
+/* options_qmp.c: -qmp, -chardev, -mon; then, once all are parsed, the
+ * -mon's chardev resolved and unused chardevs refused. */
+int options_parse_qmp(const char *s, struct vm_config *cfg, char *err,
+		      size_t len);
+int options_parse_chardev(const char *s, struct vm_config *cfg, char *err,
+			  size_t len);
+int options_parse_mon(const char *s, struct vm_config *cfg, char *err,
+		      size_t len);
+int options_resolve_chardevs(struct vm_config *cfg, char *err, size_t len);
+
 #endif
