@@ -8,7 +8,7 @@ CFLAGS  := $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter 
 LDLIBS  := $(SAN) -pthread -luring -llz4 -lz -llzma -lzstd -ljansson -lseccomp
 BUILD   ?= build
 
-LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c) \
+LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c boot/*.c) \
             $(filter-out vmm/main.c,$(wildcard vmm/*.c))
 OBJ      := $(BUILD)/obj
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
@@ -123,7 +123,7 @@ $(BUILD)/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(BUILD)/libvmm.a
 # double fetch, slow QMP clients. Built as plain programs with a small
 # Criterion shim (tests/tsan/): Criterion cannot run under TSan.
 TSAN_SAN := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
-TSAN_TESTS := races qmp_socket net_dev virtio_pci
+TSAN_TESTS := races qmp_socket net_dev virtio_pci evloop
 tsan-build:
 	$(MAKE) BUILD=build-tsan OPT="-O1 -g" SAN="$(TSAN_SAN)" \
 	    $(TSAN_TESTS:%=build-tsan/tsan-%)

@@ -336,3 +336,15 @@ int pci_bus_add_device(struct pci_bus *pb, struct pci_device *d, int slot)
 	pb->slots[slot] = d;
 	return slot;
 }
+
+void pci_bus_for_each(struct pci_bus *pb,
+		      void (*fn)(const struct pci_device *d, void *ctx),
+		      void *ctx)
+{
+	pthread_mutex_lock(&pb->lock);
+	fn(&pb->host_bridge, ctx);
+	for (unsigned int i = 0; i < PCI_MAX_SLOTS; i++)
+		if (pb->slots[i] && pb->slots[i] != &pb->host_bridge)
+			fn(pb->slots[i], ctx);
+	pthread_mutex_unlock(&pb->lock);
+}

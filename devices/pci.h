@@ -86,6 +86,12 @@ int pci_device_add_cap(struct pci_device *d, const uint8_t *data,
 		       const uint8_t *wmask, unsigned int len);
 /* Plug into @slot (-1: the first free one). Assigns BAR addresses. */
 int pci_bus_add_device(struct pci_bus *pb, struct pci_device *d, int slot);
+/* Call @fn for the host bridge, then every device in slot order, under
+ * the bus lock: what it reads of config space (BARs) cannot move under
+ * it. @fn must not call back into the bus. */
+void pci_bus_for_each(struct pci_bus *pb,
+		      void (*fn)(const struct pci_device *d, void *ctx),
+		      void *ctx);
 
 /* Config space access as conf1 and ECAM perform it (tests call these). */
 void pci_cfg_read(struct pci_bus *pb, unsigned int slot, unsigned int fn,

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "vmm/boot.h"
+#include "boot/boot.h"
 
 int main(int argc, char **argv)
 {

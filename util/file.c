@@ -53,3 +53,10 @@ out:
 	close(fd);
 	return err;
 }
+
+void util_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}

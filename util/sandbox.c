@@ -101,7 +101,7 @@ struct class_def {
 };
 
 static const struct class_def classes[SANDBOX_NR_CLASSES] = {
-	[SANDBOX_MAIN] = { "main", SET_BASE | SET_POLL | SET_TEARDOWN,
+	[SANDBOX_MAIN] = { "main", SET_BASE | SET_EPOLL | SET_TEARDOWN,
 			   IOC_IRQ | IOC_TTY },
 	/* An MMIO-exit kick serves the queue on the vCPU thread, so a vCPU
 	 * needs everything a device thread does. */
@@ -111,7 +111,7 @@ static const struct class_def classes[SANDBOX_NR_CLASSES] = {
 			 IOC_IRQ | IOC_TUN },
 	[SANDBOX_BLK_POOL] = { "blk-pool", SET_BASE | SET_FILEIO, 0 },
 	[SANDBOX_QMP] = { "qmp", SET_BASE | SET_EPOLL | SET_SOCKET, IOC_IRQ },
-	[SANDBOX_CONSOLE] = { "console", SET_BASE | SET_POLL, IOC_IRQ },
+	[SANDBOX_CONSOLE] = { "console", SET_BASE | SET_EPOLL, IOC_IRQ },
 };
 
 const char *sandbox_class_name(enum sandbox_class cls)

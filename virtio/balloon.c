@@ -242,13 +242,42 @@ time_t balloon_get_stats(struct balloon *b, int64_t out[VIRTIO_BALLOON_S_NR])
 	return last;
 }
 
+static void balloon_stats_tick(void *ctx)
+{
+	balloon_request_stats(ctx);
+}
+
+int balloon_set_stats_interval(struct balloon *b, unsigned int secs)
+{
+	int r;
+
+	if (b->stats_timer < 0)
+		return -ENODEV;
+	r = evloop_timer_arm(b->vp.host.io, b->stats_timer, secs * 1000ULL,
+			     secs * 1000ULL);
+	if (r < 0)
+		return r;
+	__atomic_store_n(&b->opts.stats_interval, secs, __ATOMIC_RELAXED);
+	/* A first poll now, so stats do not wait a whole period. */
+	if (secs)
+		balloon_request_stats(b);
+	return 0;
+}
+
+unsigned int balloon_get_stats_interval(struct balloon *b)
+{
+	return __atomic_load_n(&b->opts.stats_interval, __ATOMIC_RELAXED);
+}
+
 int balloon_init(struct balloon *b, const struct guestmem *gm,
 		 const struct balloon_opts *opts,
-		 const struct virtio_pci_backend *be)
+		 const struct virtio_pci_host *host)
 {
 	uint64_t f = (1ULL << VIRTIO_BALLOON_F_STATS_VQ);
+	int r;
 
 	memset(b, 0, sizeof(*b));
+	b->stats_timer = -1;
 	pthread_mutex_init(&b->lock, NULL);
 	b->gm = gm;
 	b->opts = *opts;
@@ -271,5 +300,16 @@ int balloon_init(struct balloon *b, const struct guestmem *gm,
 	};
 	for (unsigned int i = 0; i < 4; i++)
 		b->role[i] = BQ_NONE;
-	return virtio_pci_init(&b->vp, &b->ops, b, gm, be, "virtio-balloon");
+	r = virtio_pci_init(&b->vp, &b->ops, b, gm, host, "virtio-balloon");
+	if (r < 0 || !host || !host->io)
+		return r;
+	/* The stats polling timer runs in the device's own I/O thread. */
+	b->stats_timer = evloop_add_timer(host->io, balloon_stats_tick, b);
+	if (b->stats_timer < 0)
+		return b->stats_timer;
+	if (opts->stats_interval)
+		return evloop_timer_arm(host->io, b->stats_timer,
+					opts->stats_interval * 1000ULL,
+					opts->stats_interval * 1000ULL);
+	return 0;
 }

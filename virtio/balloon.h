@@ -44,6 +44,7 @@ struct balloon {
 	uint64_t discarded_pages;      /* counters, for -v and tests */
 	uint64_t discards;             /* calls that gave runs back */
 	uint64_t refused_pfns;
+	int stats_timer;               /* in the I/O loop; -1: none */
 	/* Told when the driver's "actual" changes (QMP BALLOON_CHANGE). */
 	void (*actual_changed)(void *ctx, uint32_t actual_pages);
 	void *ctx;
@@ -51,7 +52,7 @@ struct balloon {
 
 int balloon_init(struct balloon *b, const struct guestmem *gm,
 		 const struct balloon_opts *opts,
-		 const struct virtio_pci_backend *be);
+		 const struct virtio_pci_host *host);
 /* Set the target (pages the guest should give up) and tell the driver. */
 void balloon_set_target(struct balloon *b, uint32_t pages);
 uint32_t balloon_get_actual(struct balloon *b);
@@ -60,6 +61,11 @@ uint32_t balloon_get_actual(struct balloon *b);
 time_t balloon_get_stats(struct balloon *b, int64_t out[VIRTIO_BALLOON_S_NR]);
 /* Ask the driver for fresh stats (the polling timer calls this). */
 void balloon_request_stats(struct balloon *b);
+/* guest-stats-polling-interval: poll every @secs seconds (0: stop), the
+ * first time now; -ENODEV without an I/O loop to run the timer. Any
+ * thread. */
+int balloon_set_stats_interval(struct balloon *b, unsigned int secs);
+unsigned int balloon_get_stats_interval(struct balloon *b);
 /* Process a queue; the transport's queue_notify. */
 void balloon_queue_notify(void *dev, unsigned int q);
 

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/util.h"
 #include "virtio/blk.h"
 #include "virtio/blk_snapshot.h"
 
@@ -102,7 +104,7 @@ static void blk_io_error(struct blk_dev *b, int res, uint32_t type)
 	       b->opts.path, type, strerror(-res));
 }
 
-static void blk_inflight_release(struct blk_inflight *f)
+void blk_inflight_release(struct blk_inflight *f)
 {
 	if (f->iov != f->iov_small)
 		free(f->iov);
@@ -137,62 +139,6 @@ static int blk_inflight_fill(struct blk_dev *b, struct blk_inflight *f,
 	memcpy(f->iov, r->data, r->n_data * sizeof(*f->iov));
 	memcpy(f->segs, r->segs, r->n_segs * sizeof(f->segs[0]));
 	return 0;
-}
-
-/* Queue @f's SQEs (one per discard segment); false if the ring is full. */
-static bool blk_submit_uring(struct blk_dev *b, struct blk_inflight *f)
-{
-	unsigned int n = f->n_segs ? f->n_segs : 1;
-
-	if (io_uring_sq_space_left(&b->ring) < n)
-		io_uring_submit(&b->ring);
-	if (io_uring_sq_space_left(&b->ring) < n)
-		return false;
-	f->pending = n;
-	for (unsigned int i = 0; i < n; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
-		const struct virtio_blk_discard_write_zeroes *s = &f->segs[i];
-		bool unmap;
-
-		switch (f->type) {
-		/* One buffer (the common case): the plain opcodes spare
-		 * the kernel importing an iovec array. */
-		case VIRTIO_BLK_T_IN:
-			if (f->n_iov == 1)
-				io_uring_prep_read(sqe, b->fd, f->iov[0].iov_base,
-						   f->iov[0].iov_len, f->off);
-			else
-				io_uring_prep_readv(sqe, b->fd, f->iov, f->n_iov, f->off);
-			break;
-		case VIRTIO_BLK_T_OUT:
-			if (f->n_iov == 1)
-				io_uring_prep_write(sqe, b->fd, f->iov[0].iov_base,
-						    f->iov[0].iov_len, f->off);
-			else
-				io_uring_prep_writev(sqe, b->fd, f->iov, f->n_iov, f->off);
-			if (f->dsync)
-				sqe->rw_flags = RWF_DSYNC;
-			break;
-		case VIRTIO_BLK_T_FLUSH:
-			if (f->nop)
-				io_uring_prep_nop(sqe);
-			else
-				io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
-			break;
-		default:
-			/* DISCARD, or WRITE_ZEROES with unmap: punch a hole (the
-			 * image's blocks are freed); without: zero in place. */
-			unmap = f->type == VIRTIO_BLK_T_DISCARD ||
-				(s->flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
-			io_uring_prep_fallocate(sqe, b->fd,
-				(unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
-				FALLOC_FL_KEEP_SIZE, s->sector * BLK_SECTOR,
-				(uint64_t)s->num_sectors * BLK_SECTOR);
-			break;
-		}
-		io_uring_sqe_set_data(sqe, f);
-	}
-	return true;
 }
 
 /* One request from queue @q: answered now, or handed to the backend.
@@ -230,7 +176,7 @@ static int blk_chain(void *dev, unsigned int q, struct virtq *vq,
 		st = VIRTIO_BLK_S_IOERR;
 	if (st == VIRTIO_BLK_S_OK && blk_inflight_fill(b, f, q, head, req))
 		st = VIRTIO_BLK_S_IOERR;
-	if (st == VIRTIO_BLK_S_OK && !b->use_pool && !blk_submit_uring(b, f)) {
+	if (st == VIRTIO_BLK_S_OK && !b->engine->submit(b, f)) {
 		blk_inflight_release(f);
 		st = VIRTIO_BLK_S_IOERR;
 	}
@@ -239,10 +185,6 @@ static int blk_chain(void *dev, unsigned int q, struct virtq *vq,
 		pthread_mutex_unlock(&b->lock);
 		return 0;
 	}
-	if (b->use_pool)
-		blk_pool_queue(&b->pool, f);
-	else
-		b->queued++;
 	b->n_inflight++;
 	pthread_mutex_unlock(&b->lock);
 	return 0;
@@ -257,16 +199,13 @@ static void blk_queue_notify(void *dev, unsigned int q)
 	virtio_pci_serve(&b->vp, q, &b->chain, blk_chain, b);
 	/* One submission for everything this kick brought. */
 	pthread_mutex_lock(&b->lock);
-	if (b->queued) {
-		io_uring_submit(&b->ring);
-		b->queued = 0;
-	}
+	b->engine->flush(b);
 	pthread_mutex_unlock(&b->lock);
 }
 
 /* @f is done with @f->res: answer the guest if its ring still exists.
- * Locked (the transport, then b->lock). */
-static void blk_done(struct blk_dev *b, struct blk_inflight *f)
+ * Locked (the transport, then b->lock); engines call it from reap(). */
+void blk_done(struct blk_dev *b, struct blk_inflight *f)
 {
 	struct virtq *vq = &b->vp.queues[f->q].vq;
 	bool moves = f->type == VIRTIO_BLK_T_IN || f->type == VIRTIO_BLK_T_OUT;
@@ -292,31 +231,9 @@ static void blk_done(struct blk_dev *b, struct blk_inflight *f)
 static void blk_complete_locked(void *ctx)
 {
 	struct blk_dev *b = ctx;
-	struct io_uring_cqe *cqe;
 
 	pthread_mutex_lock(&b->lock);
-	if (b->use_pool) {
-		struct blk_inflight *f = blk_pool_take_done(&b->pool), *next;
-
-		for (; f; f = next) {
-			next = f->next;
-			blk_done(b, f);
-		}
-	}
-	while (!b->use_pool && io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-		struct blk_inflight *f = io_uring_cqe_get_data(cqe);
-		int res = cqe->res;
-
-		io_uring_cqe_seen(&b->ring, cqe);
-		if (!f || !f->busy || !f->pending)
-			continue;
-		/* Several SQEs (discard segments): the first error wins. */
-		if (f->res >= 0 && (res < 0 || f->n_segs <= 1))
-			f->res = res;
-		if (--f->pending)
-			continue;
-		blk_done(b, f);
-	}
+	b->engine->reap(b);
 	/* The last request a reset was waiting for: the reset is done, and
 	 * only now does the driver read 0. */
 	if (b->reset_waiting && !b->n_inflight) {
@@ -336,6 +253,11 @@ void blk_complete(void *ctx)
 	virtio_pci_locked(&b->vp, blk_complete_locked, b);
 }
 
+static void blk_complete_ready(void *ctx, uint32_t events)
+{
+	blk_complete(ctx);
+}
+
 /* No format= given: read the header (aligned, for O_DIRECT) and refuse
  * an image that is not raw, as QEMU would have opened it as its format. */
 static int blk_refuse_non_raw(struct blk_dev *b, char *err, size_t errlen)
@@ -353,7 +275,7 @@ static int blk_refuse_non_raw(struct blk_dev *b, char *err, size_t errlen)
 	if (!fmt)
 		return 0;
 	snprintf(err, errlen,
-		 "-drive: '%s' is a %s image, and vmm reads raw images only: convert it (qemu-img convert -O raw), or give format=raw to hand the file to the guest as it is.",
+		 "'%s' is a %s image, and vmm reads raw images only: convert it (qemu-img convert -O raw), or give format=raw to hand the file to the guest as it is.",
 		 b->opts.path, fmt);
 	return -EINVAL;
 }
@@ -366,13 +288,13 @@ static int blk_use_snapshot(struct blk_dev *b, const struct stat *st,
 	int fd;
 
 	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errlen, "-snapshot: '%s' is not a regular file (a block device cannot be copied for a snapshot).",
+		snprintf(err, errlen, "snapshot: '%s' is not a regular file (a block device cannot be copied for a snapshot).",
 			 b->opts.path);
 		return -EINVAL;
 	}
 	fd = blk_snapshot_open(b->fd, st->st_size);
 	if (fd < 0) {
-		snprintf(err, errlen, "-snapshot: cannot make a temporary copy of '%s' in $TMPDIR or /var/tmp: %s.",
+		snprintf(err, errlen, "snapshot: cannot make a temporary copy of '%s' in $TMPDIR or /var/tmp: %s.",
 			 b->opts.path, strerror(-fd));
 		return fd;
 	}
@@ -396,12 +318,12 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 	b->fd = open(o->path, flags);
 	if (b->fd < 0 && errno == EINVAL && o->cache == BLK_CACHE_NONE) {
 		snprintf(err, errlen,
-			 "-drive: '%s' does not support cache=none (no O_DIRECT on this filesystem); use cache=writeback.",
+			 "'%s' does not support cache=none (no O_DIRECT on this filesystem); use cache=writeback.",
 			 o->path);
 		return -EINVAL;
 	}
 	if (b->fd < 0) {
-		snprintf(err, errlen, "-drive: cannot open '%s': %s.", o->path,
+		snprintf(err, errlen, "cannot open '%s': %s.", o->path,
 			 strerror(errno));
 		return -errno;
 	}
@@ -415,7 +337,7 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 		    who.l_pid > 0)
 			snprintf(holder, sizeof(holder), " (process %d)", who.l_pid);
 		snprintf(err, errlen,
-			 "-drive: '%s' is locked by another process%s (%s).", o->path,
+			 "'%s' is locked by another process%s (%s).", o->path,
 			 holder, ro ? "it is open for writing" : "it is in use");
 		return -EBUSY;
 	}
@@ -431,7 +353,7 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 	} else if (S_ISREG(st.st_mode)) {
 		b->size = st.st_size;
 	} else {
-		snprintf(err, errlen, "-drive: '%s' is not a file or block device.",
+		snprintf(err, errlen, "'%s' is not a file or block device.",
 			 o->path);
 		return -EINVAL;
 	}
@@ -445,44 +367,43 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
  * refused (old kernel, seccomp, io_uring_disabled). */
 static int blk_start_backend(struct blk_dev *b, char *err, size_t errlen)
 {
-	int r = -ENOSYS;
+	int r;
 
 	b->cq_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (b->cq_efd < 0) {
-		snprintf(err, errlen, "-drive: cannot set up completions: %s.",
+		snprintf(err, errlen, "cannot set up completions: %s.",
 			 strerror(errno));
 		return -errno;
 	}
 	if (b->opts.aio != BLK_AIO_THREADS) {
-		r = io_uring_queue_init(b->qsize * b->nq, &b->ring, 0);
-		if (r == 0) {
-			b->ring_ok = true;
-			r = io_uring_register_eventfd(&b->ring, b->cq_efd);
-		}
+		b->engine = &blk_engine_uring;
+		r = b->engine->start(b);
 		if (r == 0)
 			return 0;
+		b->engine->stop(b);
 		if (b->opts.aio == BLK_AIO_IO_URING) {
 			snprintf(err, errlen,
-				 "-drive: aio=io_uring is not available here: %s.",
+				 "aio=io_uring is not available here: %s.",
 				 strerror(-r));
+			b->engine = NULL;
 			return r;
 		}
 		pr_info("virtio-blk %s: io_uring is not available (%s); using aio=threads",
 			b->opts.path, strerror(-r));
 	}
-	b->use_pool = true;
-	r = blk_pool_start(&b->pool, b->fd, b->cq_efd, 4, b->opts.sandbox);
+	b->engine = &blk_engine_pool;
+	r = b->engine->start(b);
 	if (r < 0) {
-		snprintf(err, errlen, "-drive: cannot start I/O threads: %s.",
+		snprintf(err, errlen, "cannot start I/O threads: %s.",
 			 strerror(-r));
+		b->engine = NULL;
 		return r;
 	}
-	b->pool_ok = true;
 	return 0;
 }
 
 int blk_init(struct blk_dev *b, const struct guestmem *gm,
-	     const struct blk_opts *o, const struct virtio_pci_backend *be,
+	     const struct blk_opts *o, const struct virtio_pci_host *host,
 	     char *err, size_t errlen)
 {
 	uint64_t f = (1ULL << VIRTIO_BLK_F_SIZE_MAX) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
@@ -502,7 +423,7 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 	    (o->physical_block_size && (o->physical_block_size < lbs ||
 	     (o->physical_block_size != 512 && o->physical_block_size != 4096)))) {
 		snprintf(err, errlen,
-			 "-device virtio-blk-pci: block sizes must be 512 or 4096 (physical not below logical), queues 1..%d.",
+			 "block sizes must be 512 or 4096 (physical_block_size not below logical_block_size), queues 1..%d.",
 			 BLK_MAX_QUEUES);
 		return -EINVAL;
 	}
@@ -543,45 +464,34 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 		.queue_notify = blk_queue_notify,
 		.reset = blk_reset,
 	};
-	return virtio_pci_init(&b->vp, &b->ops, b, gm, be, "virtio-blk");
+	r = virtio_pci_init(&b->vp, &b->ops, b, gm, host, "virtio-blk");
+	/* Completions are served by the device's own I/O thread. */
+	if (r == 0 && host && host->io) {
+		r = evloop_add_fd(host->io, b->cq_efd, EPOLLIN, blk_complete_ready, b);
+		if (r > 0)
+			r = 0;
+		if (r < 0)
+			snprintf(err, errlen, "cannot watch its completions: %s.",
+				 strerror(-r));
+	}
+	return r < 0 ? r : 0;
 }
 
 void blk_exit(struct blk_dev *b)
 {
 	/*
-	 * Let in-flight requests finish first: the ring holds references to
-	 * the image, and its lock must be free when we are gone.
+	 * Let in-flight requests finish first: the engine holds references
+	 * to the image, and its lock must be free when we are gone.
 	 */
-	if (b->pool_ok)
-		blk_pool_stop(&b->pool);
-	b->pool_ok = false;
-	while (b->ring_ok && b->n_inflight) {
-		struct __kernel_timespec ts = { .tv_sec = 5 };
-		struct io_uring_cqe *cqe;
-		struct blk_inflight *f;
-
-		if (io_uring_wait_cqe_timeout(&b->ring, &cqe, &ts) < 0)
-			break;
-		f = io_uring_cqe_get_data(cqe);
-		io_uring_cqe_seen(&b->ring, cqe);
-		if (f && f->pending && !--f->pending) {
-			blk_inflight_release(f);
-			b->n_inflight--;
-		}
-	}
-	if (b->ring_ok)
-		io_uring_queue_exit(&b->ring);
-	b->ring_ok = false;
+	if (b->engine)
+		b->engine->stop(b);
+	b->engine = NULL;
 	for (unsigned int i = 0; b->inflight && i < (unsigned int)b->qsize * b->nq; i++)
 		if (b->inflight[i].busy)
 			blk_inflight_release(&b->inflight[i]);
-	if (b->cq_efd >= 0)
-		close(b->cq_efd);
-	if (b->fd >= 0)
-		close(b->fd);
-	if (b->image_fd >= 0)
-		close(b->image_fd);
-	b->cq_efd = b->fd = b->image_fd = -1;
+	util_close_fd(&b->cq_efd);
+	util_close_fd(&b->fd);
+	util_close_fd(&b->image_fd);
 	free(b->inflight);
 	b->inflight = NULL;
 }

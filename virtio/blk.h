@@ -75,6 +75,29 @@ struct blk_pool {
 	const struct sandbox *sandbox;  /* the workers confine themselves */
 };
 
+struct blk_dev;
+
+/*
+ * How requests reach the image: io_uring (blk_uring.c) or a thread pool
+ * (blk_pool.c). Every call but start and stop is made under b->lock.
+ */
+struct blk_engine {
+	const char *name;
+	/* On b->fd, completions signalled on b->cq_efd; 0 or -errno (then
+	 * stop() undoes what was done). */
+	int (*start)(struct blk_dev *b);
+	/* Take request @f; false: not now (the guest gets an I/O error). */
+	bool (*submit)(struct blk_dev *b, struct blk_inflight *f);
+	/* After a kick's batch: send what submit() queued. */
+	void (*flush)(struct blk_dev *b);
+	/* blk_done() for every finished request. */
+	void (*reap)(struct blk_dev *b);
+	/* Let what is in flight finish, then release everything. */
+	void (*stop)(struct blk_dev *b);
+};
+
+extern const struct blk_engine blk_engine_uring, blk_engine_pool;
+
 struct blk_dev {
 	struct virtio_pci vp;
 	struct virtio_dev_ops ops;
@@ -86,10 +109,9 @@ struct blk_dev {
 	struct blk_geometry geo;
 	uint8_t wce;                  /* writeback cache enabled (config) */
 	char serial[VIRTIO_BLK_ID_BYTES];
-	bool use_pool;
+	const struct blk_engine *engine;
 	struct io_uring ring;
 	bool ring_ok;
-	bool fixed_file;              /* the image is registered file 0 */
 	struct blk_pool pool;
 	bool pool_ok;
 	int cq_efd;                   /* eventfd completions are signalled on */
@@ -108,7 +130,7 @@ struct blk_dev {
 /* Open the image (locking it) and build the device; 0 or -errno with a
  * sentence in @err. */
 int blk_init(struct blk_dev *b, const struct guestmem *gm,
-	     const struct blk_opts *o, const struct virtio_pci_backend *be,
+	     const struct blk_opts *o, const struct virtio_pci_host *host,
 	     char *err, size_t errlen);
 void blk_exit(struct blk_dev *b);
 /* The image format a header announces ("qcow2", "vmdk", ...), or NULL
@@ -116,6 +138,10 @@ void blk_exit(struct blk_dev *b);
 const char *blk_probe_format(const uint8_t *buf, size_t n);
 /* Reap completions (the I/O thread calls this when cq_efd fires). */
 void blk_complete(void *ctx);
+/* For the engines: request @f finished with f->res (under b->lock), and
+ * a slot's resources given back. */
+void blk_done(struct blk_dev *b, struct blk_inflight *f);
+void blk_inflight_release(struct blk_inflight *f);
 
 /* The thread pool (blk_pool.c). Jobs run blk_inflight_run(); finished
  * ones are collected with blk_pool_take_done() after @efd fires. */

@@ -168,3 +168,51 @@ void blk_pool_stop(struct blk_pool *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 }
+
+/* The aio=threads engine: the pool's workers run each request with
+ * blocking system calls and signal the device's eventfd. */
+static int blk_pool_engine_start(struct blk_dev *b)
+{
+	int r = blk_pool_start(&b->pool, b->fd, b->cq_efd, 4, b->opts.sandbox);
+
+	b->pool_ok = r == 0;
+	return r;
+}
+
+static bool blk_pool_engine_submit(struct blk_dev *b, struct blk_inflight *f)
+{
+	blk_pool_queue(&b->pool, f);
+	return true;
+}
+
+static void blk_pool_engine_flush(struct blk_dev *b)
+{
+	/* Each request was handed to a worker as it came. */
+}
+
+static void blk_pool_engine_reap(struct blk_dev *b)
+{
+	struct blk_inflight *f = blk_pool_take_done(&b->pool), *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		blk_done(b, f);
+	}
+}
+
+/* The workers finish what is queued, then leave. */
+static void blk_pool_engine_stop(struct blk_dev *b)
+{
+	if (b->pool_ok)
+		blk_pool_stop(&b->pool);
+	b->pool_ok = false;
+}
+
+const struct blk_engine blk_engine_pool = {
+	.name = "aio=threads",
+	.start = blk_pool_engine_start,
+	.submit = blk_pool_engine_submit,
+	.flush = blk_pool_engine_flush,
+	.reap = blk_pool_engine_reap,
+	.stop = blk_pool_engine_stop,
+};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <linux/virtio_ids.h>
 #include <stdlib.h>
@@ -68,8 +69,10 @@ static void net_set_polling(struct net_pair *p, bool on)
 	if (p->polling == on || p->fd < 0)
 		return;
 	p->polling = on;
-	if (n->rx_poll)
-		n->rx_poll(n->rx_poll_ctx, p->watch, on);
+	if (n->vp.host.io && p->watch >= 0 &&
+	    evloop_set_events(n->vp.host.io, p->watch, on ? EPOLLIN : 0) < 0)
+		pr_warn("%s: cannot %s watching the tap", n->ifname,
+			on ? "start" : "stop");
 }
 
 /* The tap went away (link deleted on the host): link down, stop reading. */
@@ -84,6 +87,108 @@ static void net_link_down(struct net_dev *n, struct net_pair *p, int err)
 	if (was_up)
 		pr_err("virtio-net %s: the tap failed (%s): link down",
 		       n->ifname, strerror(err));
+}
+
+/* The guest's buffers taken for one frame: p->iov, p->heads, p->caps. */
+struct net_rx_bufs {
+	unsigned int nchains, niov;
+	uint64_t cap;
+};
+
+/*
+ * Take buffers until the largest frame fits (one chain without
+ * MRG_RXBUF: its size is the driver's promise). 0, also when the ring
+ * ran dry; -EINVAL when the driver broke a rule, *@taken when the bad
+ * chain was popped too.
+ */
+static int net_rx_take(struct net_dev *n, struct net_pair *p, struct virtq *vq,
+		       size_t need, struct net_rx_bufs *b, bool *taken)
+{
+	bool mrg = net_has(n, VIRTIO_NET_F_MRG_RXBUF);
+
+	*b = (struct net_rx_bufs){ 0 };
+	*taken = false;
+	while (b->cap < need && b->nchains < VIRTQ_MAX_SIZE) {
+		int r = virtq_pop(vq, &p->chain);
+
+		if (r <= 0)
+			return r;
+		/* (One iovec is kept for the overflow byte.) */
+		if (p->chain.n_out || !p->chain.in_len ||
+		    b->niov + p->chain.n_in >= VIRTQ_MAX_SIZE) {
+			*taken = true;
+			return -EINVAL;
+		}
+		memcpy(&p->iov[b->niov], p->chain.iov,
+		       p->chain.n_in * sizeof(struct iovec));
+		b->niov += p->chain.n_in;
+		p->heads[b->nchains] = p->chain.head;
+		p->caps[b->nchains] = p->chain.in_len > UINT32_MAX ?
+				      UINT32_MAX : p->chain.in_len;
+		b->cap += p->chain.in_len;
+		b->nchains++;
+		if (!mrg)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * One frame from the tap into the @niov buffers taken. A tap hands over
+ * what fits and drops the rest of a frame silently; one byte of ours
+ * after the guest's buffers tells a frame that did not fit, which the
+ * caller then drops whole (as a NIC drops a frame over its MTU), not
+ * delivered cut. Returns readv()'s result, header included.
+ */
+static ssize_t net_rx_read(struct net_dev *n, struct net_pair *p,
+			   unsigned int niov)
+{
+	/* No header from the tap: ours is all zeroes. */
+	static const uint8_t zero[NET_HDR_LEN];
+	struct iovec sh[VIRTQ_MAX_SIZE + 1];
+	size_t skip = NET_HDR_LEN;
+	unsigned int m = 0;
+	ssize_t len;
+
+	p->iov[niov] = (struct iovec){ &p->overflow, 1 };
+	if (n->opts.vnet_hdr)
+		return readv(p->fd, p->iov, niov + 1);
+	virtq_buf_to_iov(p->iov, niov, 0, zero, sizeof(zero));
+	for (unsigned int i = 0; i <= niov; i++) {
+		if (skip >= p->iov[i].iov_len) {
+			skip -= p->iov[i].iov_len;
+			continue;
+		}
+		sh[m].iov_base = (uint8_t *)p->iov[i].iov_base + skip;
+		sh[m++].iov_len = p->iov[i].iov_len - skip;
+		skip = 0;
+	}
+	len = readv(p->fd, sh, m);
+	return len > 0 ? len + (ssize_t)NET_HDR_LEN : len;
+}
+
+/* A frame of @len bytes is in the buffers: tell the driver how many
+ * chains it filled (num_buffers, written before the used entries make
+ * it visible), hand those back used and the rest unused. */
+static void net_rx_deliver(struct virtq *vq, struct net_pair *p,
+			   const struct net_rx_bufs *b, size_t len)
+{
+	uint64_t cap = 0;
+	unsigned int k;
+	uint16_t nb;
+
+	for (k = 0; k < b->nchains && cap < len; k++)
+		cap += p->caps[k];
+	nb = k;
+	virtq_buf_to_iov(p->iov, b->niov, offsetof(struct virtio_net_hdr_v1,
+		num_buffers), &nb, sizeof(nb));
+	for (unsigned int i = 0, left = len; i < k; i++) {
+		uint32_t take = left < p->caps[i] ? left : p->caps[i];
+
+		virtq_push(vq, p->heads[i], take);
+		left -= take;
+	}
+	virtq_unpop(vq, b->nchains - k);
 }
 
 /*
@@ -106,119 +211,50 @@ static bool net_rx_locked(struct net_dev *n, struct net_pair *p, bool *down,
 		return false;
 	}
 	for (unsigned int budget = 256; budget; budget--) {
-		unsigned int nchains = 0, niov = 0, k;
-		bool taken = false;
-		uint64_t cap = 0;
+		struct net_rx_bufs b;
+		bool taken;
 		ssize_t len;
-		uint16_t nb;
-		int r = 0;
 
-		/* Take buffers until the largest frame fits (one chain without
-		 * MRG_RXBUF: its size is the driver's promise). */
-		while (cap < need && nchains < VIRTQ_MAX_SIZE) {
-			r = virtq_pop(vq, &p->chain);
-			if (r <= 0)
-				break;
-			/* (One iovec is kept for the overflow byte.) */
-			if (p->chain.n_out || !p->chain.in_len ||
-			    niov + p->chain.n_in >= VIRTQ_MAX_SIZE) {
-				taken = true;
-				r = -EINVAL;
-				break;
-			}
-			memcpy(&p->iov[niov], p->chain.iov,
-			       p->chain.n_in * sizeof(struct iovec));
-			niov += p->chain.n_in;
-			p->heads[nchains] = p->chain.head;
-			p->caps[nchains] = p->chain.in_len > UINT32_MAX ?
-					   UINT32_MAX : p->chain.in_len;
-			cap += p->chain.in_len;
-			nchains++;
-			if (!mrg)
-				break;
-		}
-		if (r < 0) {
-			virtq_unpop(vq, nchains + taken);
+		if (net_rx_take(n, p, vq, need, &b, &taken) < 0) {
+			virtq_unpop(vq, b.nchains + taken);
 			*bad = taken ? "RX chain with readable buffers or too many descriptors" :
 				       "malformed RX descriptor chain";
 			net_set_polling(p, false);
 			return any;
 		}
-		if (!nchains || (mrg && cap < need) || cap <= NET_HDR_LEN) {
+		if (!b.nchains || (mrg && b.cap < need) || b.cap <= NET_HDR_LEN) {
 			/* Out of buffers: ask for a kick on the next new one
 			 * (before giving back those we hold, so that avail_event
 			 * points past them), and stop watching the tap until it
 			 * comes, unless buffers came meanwhile. */
 			bool more = virtq_enable_kicks(vq);
 
-			virtq_unpop(vq, nchains);
+			virtq_unpop(vq, b.nchains);
 			if (more)
 				continue;
 			net_set_polling(p, false);
 			return any;
 		}
-		/*
-		 * A tap hands over what fits and drops the rest of a frame
-		 * silently; one byte of ours after the guest's buffers tells
-		 * a frame that did not fit, which is then dropped whole (as
-		 * a NIC drops a frame over its MTU), not delivered cut.
-		 */
-		p->iov[niov] = (struct iovec){ &p->overflow, 1 };
-		if (n->opts.vnet_hdr) {
-			len = readv(p->fd, p->iov, niov + 1);
-		} else {
-			/* No header from the tap: ours is all zeroes. */
-			static const uint8_t zero[NET_HDR_LEN];
-			struct iovec sh[VIRTQ_MAX_SIZE + 1];
-			unsigned int m = 0;
-			size_t skip = NET_HDR_LEN;
-
-			virtq_buf_to_iov(p->iov, niov, 0, zero, sizeof(zero));
-			for (unsigned int i = 0; i <= niov; i++) {
-				if (skip >= p->iov[i].iov_len) {
-					skip -= p->iov[i].iov_len;
-					continue;
-				}
-				sh[m].iov_base = (uint8_t *)p->iov[i].iov_base + skip;
-				sh[m++].iov_len = p->iov[i].iov_len - skip;
-				skip = 0;
-			}
-			len = readv(p->fd, sh, m);
-			if (len > 0)
-				len += NET_HDR_LEN;
-		}
+		len = net_rx_read(n, p, b.niov);
 		if (len <= 0) {
 			/* A tap never reads 0: end of file means it is gone. */
 			int e = len ? errno : EPIPE;
 
-			virtq_unpop(vq, nchains);
+			virtq_unpop(vq, b.nchains);
 			if (e == EAGAIN || e == EINTR)
 				return any;
 			net_link_down(n, p, e);
 			*down = true;
 			return any;
 		}
-		if ((size_t)len <= NET_HDR_LEN || (uint64_t)len > cap) {
+		if ((size_t)len <= NET_HDR_LEN || (uint64_t)len > b.cap) {
 			/* Empty, or larger than the buffers: dropped, and the
 			 * buffers stay the guest's. */
-			virtq_unpop(vq, nchains);
+			virtq_unpop(vq, b.nchains);
 			n->rx_dropped++;
 			continue;
 		}
-		/* How many chains the frame filled: num_buffers, written
-		 * before the used entries make it visible. */
-		for (k = 0, cap = 0; k < nchains && cap < (uint64_t)len; k++)
-			cap += p->caps[k];
-		nb = k;
-		virtq_buf_to_iov(p->iov, niov, offsetof(struct virtio_net_hdr_v1,
-			num_buffers), &nb, sizeof(nb));
-		for (unsigned int i = 0, left = len; i < k; i++) {
-			uint32_t take = left < p->caps[i] ? left : p->caps[i];
-
-			virtq_push(vq, p->heads[i], take);
-			left -= take;
-		}
-		virtq_unpop(vq, nchains - k);
+		net_rx_deliver(vq, p, &b, len);
 		n->rx_frames++;
 		any = true;
 	}
@@ -282,6 +318,11 @@ void net_rx_ready(void *ctx)
 		virtio_pci_notify_config(&n->vp);
 	else if (polling)
 		net_rx(n, p, false);
+}
+
+static void net_tap_ready(void *ctx, uint32_t events)
+{
+	net_rx_ready(ctx);
 }
 
 /* One TX chain: the checked header and the frame go to the tap in one
@@ -428,11 +469,12 @@ static int net_reset(void *dev)
 }
 
 int net_init(struct net_dev *n, const struct guestmem *gm,
-	     const struct net_opts *o, const struct virtio_pci_backend *be)
+	     const struct net_opts *o, const struct virtio_pci_host *host)
 {
 	uint64_t f = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
 		     (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_CTRL_VQ) |
 		     (1ULL << VIRTIO_NET_F_CTRL_RX) | (1ULL << VIRTIO_NET_F_CTRL_MAC_ADDR);
+	int r;
 
 	memset(n, 0, sizeof(*n));
 	pthread_mutex_init(&n->lock, NULL);
@@ -445,7 +487,8 @@ int net_init(struct net_dev *n, const struct guestmem *gm,
 	if (!n->pairs)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < o->n_fds; i++)
-		n->pairs[i] = (struct net_pair){ .n = n, .idx = i, .fd = o->fds[i] };
+		n->pairs[i] = (struct net_pair){ .n = n, .idx = i,
+						 .fd = o->fds[i], .watch = -1 };
 	memcpy(n->ctrl.mac, o->mac, 6);
 	n->ctrl.max_pairs = n->n_pairs;
 	n->ctrl.pairs = 1;
@@ -475,7 +518,16 @@ int net_init(struct net_dev *n, const struct guestmem *gm,
 		.activate = net_activate,
 		.reset = net_reset,
 	};
-	return virtio_pci_init(&n->vp, &n->ops, n, gm, be, "virtio-net");
+	r = virtio_pci_init(&n->vp, &n->ops, n, gm, host, "virtio-net");
+	/* Each tap is served by the device's own I/O thread; not watched for
+	 * input until the guest has posted receive buffers. */
+	for (unsigned int i = 0; r == 0 && host && host->io && i < o->n_fds; i++) {
+		r = evloop_add_fd(host->io, n->pairs[i].fd, 0, net_tap_ready,
+				  &n->pairs[i]);
+		n->pairs[i].watch = r;
+		r = r < 0 ? r : 0;
+	}
+	return r;
 }
 
 void net_exit(struct net_dev *n)

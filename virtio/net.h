@@ -34,7 +34,7 @@ struct net_pair {
 	struct net_dev *n;
 	unsigned int idx;
 	int fd;
-	int watch;                    /* the I/O thread's handle for fd */
+	int watch;                    /* fd's id in the I/O loop, -1: none */
 	bool polling;                 /* the tap is being watched */
 	bool detached;                /* the tap queue is detached (MQ) */
 	/* RX gather area: chains taken for one frame. */
@@ -63,16 +63,15 @@ struct net_dev {
 	 * each device's control queue runs in its own I/O thread). */
 	uint8_t ctrl_data[NET_CTRL_MAX_DATA];
 	char ifname[16];              /* for log lines */
-	/* Whether to watch a pair's tap (its .watch, in the I/O thread). */
-	int (*rx_poll)(void *ctx, int watch, bool on);
-	void *rx_poll_ctx;
 	uint32_t logged;              /* one log line per kind of mistake */
 	unsigned long tx_frames, rx_frames, tx_dropped, rx_dropped;
 };
 
-/* Build the device around the tap fds in @o (it owns them from now). */
+/* Build the device around the tap fds in @o (it owns them from now);
+ * the taps are watched by @host's I/O loop while the guest has posted
+ * receive buffers. */
 int net_init(struct net_dev *n, const struct guestmem *gm,
-	     const struct net_opts *o, const struct virtio_pci_backend *be);
+	     const struct net_opts *o, const struct virtio_pci_host *host);
 void net_exit(struct net_dev *n);
 /* Pair @ctx's tap is readable (an I/O thread callback). */
 void net_rx_ready(void *ctx);

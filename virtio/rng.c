@@ -49,7 +49,7 @@ static int rng_reset(void *dev)
 }
 
 int rng_init(struct rng *r, const struct guestmem *gm,
-	     const struct virtio_pci_backend *be)
+	     const struct virtio_pci_host *host)
 {
 	memset(r, 0, sizeof(*r));
 	r->ops = (struct virtio_dev_ops){
@@ -60,5 +60,5 @@ int rng_init(struct rng *r, const struct guestmem *gm,
 		.queue_notify = rng_queue_notify,
 		.reset = rng_reset,
 	};
-	return virtio_pci_init(&r->vp, &r->ops, r, gm, be, "virtio-rng");
+	return virtio_pci_init(&r->vp, &r->ops, r, gm, host, "virtio-rng");
 }

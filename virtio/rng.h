@@ -25,7 +25,7 @@ struct rng {
 };
 
 int rng_init(struct rng *r, const struct guestmem *gm,
-	     const struct virtio_pci_backend *be);
+	     const struct virtio_pci_host *host);
 /* The transport's queue_notify. */
 void rng_queue_notify(void *dev, unsigned int q);
 

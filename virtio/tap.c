@@ -32,7 +32,7 @@ int tap_open(const char *ifname, unsigned int n, bool vnet_hdr, int *fds,
 	int r = 0;
 
 	if (ifname && strlen(ifname) >= IFNAMSIZ) {
-		snprintf(err, errlen, "-netdev tap: ifname '%s' is longer than %d characters.",
+		snprintf(err, errlen, "ifname '%s' is longer than %d characters.",
 			 ifname, IFNAMSIZ - 1);
 		return -EINVAL;
 	}
@@ -44,7 +44,7 @@ int tap_open(const char *ifname, unsigned int n, bool vnet_hdr, int *fds,
 		fds[i] = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 		if (fds[i] < 0) {
 			r = -errno;
-			snprintf(err, errlen, "-netdev tap: cannot open /dev/net/tun: %s.",
+			snprintf(err, errlen, "cannot open /dev/net/tun: %s.",
 				 strerror(errno));
 			break;
 		}
@@ -61,7 +61,7 @@ int tap_open(const char *ifname, unsigned int n, bool vnet_hdr, int *fds,
 		if (r < 0) {
 			r = -errno;
 			snprintf(err, errlen,
-				 "-netdev tap: cannot use tap '%s'%s: %s.",
+				 "cannot use tap '%s'%s: %s.",
 				 ifname ? ifname : "(new)",
 				 errno == EINVAL && n > 1 ?
 				 " with several queues (does it exist without multi_queue?)" :
@@ -72,7 +72,7 @@ int tap_open(const char *ifname, unsigned int n, bool vnet_hdr, int *fds,
 		}
 		r = tap_setup(fds[i], vnet_hdr);
 		if (r < 0) {
-			snprintf(err, errlen, "-netdev tap: cannot set up '%s': %s.",
+			snprintf(err, errlen, "cannot set up '%s': %s.",
 				 ifr.ifr_name, strerror(-r));
 			close(fds[i]);
 			break;
@@ -94,24 +94,24 @@ int tap_adopt(int fd, bool vnet_hdr, char name[IFNAMSIZ], char *err,
 	int r;
 
 	if (ioctl(fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_TAP)) {
-		snprintf(err, errlen, "-netdev tap: fd=%d is not an open tap device.", fd);
+		snprintf(err, errlen, "fd=%d is not an open tap device.", fd);
 		return -EINVAL;
 	}
 	if (vnet_hdr && !(ifr.ifr_flags & IFF_VNET_HDR)) {
 		snprintf(err, errlen,
-			 "-netdev tap: fd=%d was opened without IFF_VNET_HDR; give vnet_hdr=off.",
+			 "fd=%d was opened without IFF_VNET_HDR; give vnet_hdr=off.",
 			 fd);
 		return -EINVAL;
 	}
 	if (!vnet_hdr && (ifr.ifr_flags & IFF_VNET_HDR)) {
 		snprintf(err, errlen,
-			 "-netdev tap: fd=%d was opened with IFF_VNET_HDR; give vnet_hdr=on.",
+			 "fd=%d was opened with IFF_VNET_HDR; give vnet_hdr=on.",
 			 fd);
 		return -EINVAL;
 	}
 	r = tap_setup(fd, vnet_hdr);
 	if (r < 0) {
-		snprintf(err, errlen, "-netdev tap: cannot set up fd=%d: %s.", fd,
+		snprintf(err, errlen, "cannot set up fd=%d: %s.", fd,
 			 strerror(-r));
 		return r;
 	}

@@ -10,6 +10,7 @@
 #include <linux/virtio_pci.h>
 
 #include "devices/pci.h"
+#include "util/evloop.h"
 #include "util/ratelimit.h"
 #include "virtio/virtqueue.h"
 
@@ -64,8 +65,14 @@ struct virtio_dev_ops {
 	int (*reset)(void *dev);
 };
 
-/* How the transport signals the outside world. */
-struct virtio_pci_backend {
+/*
+ * The host side of one device's transport: where its interrupts go
+ * (MSI-X vectors, INTx), where its kicks come from (a fast path attaches
+ * to each queue's notify address), and the event loop of the thread
+ * that serves it, on which the device registers its own fds and timers.
+ * Every member may be NULL (unit tests, fuzzers, benchmarks).
+ */
+struct virtio_pci_host {
 	/* MSI-X vector @vec must fire (it is enabled and unmasked). */
 	void (*msix_fire)(void *ctx, unsigned int vec, uint64_t addr,
 			  uint32_t data);
@@ -78,6 +85,7 @@ struct virtio_pci_backend {
 	 * attach to it. */
 	void (*notify_moved)(void *ctx, unsigned int q, uint64_t addr);
 	void *ctx;
+	struct evloop *io;
 };
 
 struct msix_entry {
@@ -95,7 +103,7 @@ struct virtio_pci {
 	pthread_mutex_t lock;
 	const struct virtio_dev_ops *ops;
 	void *dev;
-	struct virtio_pci_backend be;
+	struct virtio_pci_host host;
 	const struct guestmem *gm;
 
 	uint64_t device_features;     /* everything we offer */
@@ -122,7 +130,7 @@ struct virtio_pci {
 
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 		    void *dev, const struct guestmem *gm,
-		    const struct virtio_pci_backend *be, const char *name);
+		    const struct virtio_pci_host *host, const char *name);
 
 /*
  * The device side. A device touches its queues only through these, and

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,14 +30,17 @@ static void console_restore_atexit(void)
 int console_init(struct console *c, int mode, const char *path,
 		 struct serial *uart, machine_stop_fn stop, void *ctx)
 {
+	int r;
+
 	memset(c, 0, sizeof(*c));
 	c->out_fd = c->in_fd = -1;
 	c->uart = uart;
 	c->stop = stop;
 	c->stop_ctx = ctx;
-	c->quit_efd = eventfd(0, EFD_CLOEXEC);
-	if (c->quit_efd < 0)
-		return -errno;
+	c->in_watch = -1;
+	r = evloop_init(&c->loop, "vmm-console");
+	if (r < 0)
+		return r;
 	switch (mode) {
 	case SERIAL_STDIO:
 		c->out_fd = STDOUT_FILENO;
@@ -95,56 +97,57 @@ void console_input(struct console *c, const uint8_t *buf, size_t len)
 		}
 		/* The FIFO drains as the guest reads; wait for room. */
 		while (serial_receive(c->uart, &b, 1) == 0) {
-			struct pollfd p = { .fd = c->quit_efd, .events = POLLIN };
+			struct timespec ms5 = { .tv_nsec = 5000000 };
 
-			if (poll(&p, 1, 5) > 0)
+			if (evloop_stopping(&c->loop))
 				return;
+			nanosleep(&ms5, NULL);
 		}
 	}
 }
 
-static void *console_thread(void *arg)
+/* Input is readable (or at its end). */
+static void console_read(void *ctx, uint32_t events)
 {
-	struct console *c = arg;
+	struct console *c = ctx;
 	uint8_t buf[256];
+	ssize_t n = read(c->in_fd, buf, sizeof(buf));
 
-	sandbox_enter_or_die(c->sandbox, SANDBOX_CONSOLE);
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = c->in_fd, .events = POLLIN },
-			{ .fd = c->quit_efd, .events = POLLIN },
-		};
-		ssize_t n;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		n = read(c->in_fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			/*
-			 * End of input: the guest keeps running and this thread
-			 * waits for the end. Exiting now would unmap its stack
-			 * while the guest runs, and every munmap in the VMM is
-			 * an MMU-notifier invalidation for KVM (measured: it
-			 * costs PVM's shadow MMU milliseconds).
-			 */
-			struct pollfd q = { .fd = c->quit_efd, .events = POLLIN };
-
-			while (poll(&q, 1, -1) < 0 && errno == EINTR)
-				;
-			break;
-		}
-		console_input(c, buf, n);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/*
+		 * End of input: the guest keeps running and this thread
+		 * waits for the end. Exiting now would unmap its stack
+		 * while the guest runs, and every munmap in the VMM is an
+		 * MMU-notifier invalidation for KVM (measured: it costs
+		 * PVM's shadow MMU milliseconds).
+		 */
+		evloop_del(&c->loop, c->in_watch);
+		c->in_watch = -1;
+		return;
 	}
-	return NULL;
+	console_input(c, buf, n);
+}
+
+static void console_read_tick(void *ctx)
+{
+	console_read(ctx, EPOLLIN);
+}
+
+/* Watch the input; a regular file or /dev/null cannot be waited on (it
+ * is always readable): read it on a timer tick until its end instead. */
+static int console_watch_input(struct console *c)
+{
+	int r = evloop_add_fd(&c->loop, c->in_fd, EPOLLIN, console_read, c);
+
+	if (r != -EPERM) {
+		c->in_watch = r;
+		return r < 0 ? r : 0;
+	}
+	r = evloop_add_timer(&c->loop, console_read_tick, c);
+	c->in_watch = r;
+	return r < 0 ? r : evloop_timer_arm(&c->loop, r, 1, 1);
 }
 
 int console_start(struct console *c, const struct sandbox *sb)
@@ -171,23 +174,13 @@ int console_start(struct console *c, const struct sandbox *sb)
 		if (tcsetattr(c->in_fd, TCSAFLUSH, &raw) == 0)
 			c->raw = true;
 	}
-	r = pthread_create(&c->thread, NULL, console_thread, c);
-	if (r)
-		return -r;
-	c->thread_started = true;
-	return 0;
+	r = console_watch_input(c);
+	return r < 0 ? r : evloop_start(&c->loop, sb, SANDBOX_CONSOLE);
 }
 
 void console_exit(struct console *c)
 {
-	uint64_t one = 1;
-
-	if (c->thread_started) {
-		if (write(c->quit_efd, &one, sizeof(one)) < 0)
-			pr_warn("console: cannot wake the input thread");
-		pthread_join(c->thread, NULL);
-		c->thread_started = false;
-	}
+	evloop_exit(&c->loop);
 	if (c->raw) {
 		tcsetattr(c->in_fd, TCSAFLUSH, &c->saved);
 		c->raw = false;
@@ -196,7 +189,4 @@ void console_exit(struct console *c)
 	if (c->owns_out && c->out_fd >= 0)
 		close(c->out_fd);
 	c->out_fd = -1;
-	if (c->quit_efd >= 0)
-		close(c->quit_efd);
-	c->quit_efd = -1;
 }

@@ -8,6 +8,7 @@
 
 #include "devices/serial.h"
 #include "devices/legacy.h"
+#include "util/evloop.h"
 
 /*
  * The host side of COM1: guest output to stdout or a file, terminal input
@@ -27,9 +28,8 @@ struct console {
 	struct serial *uart;
 	machine_stop_fn stop;
 	void *stop_ctx;
-	int quit_efd;        /* eventfd: tells the input thread to leave */
-	pthread_t thread;
-	bool thread_started;
+	struct evloop loop;  /* the input thread's */
+	int in_watch;        /* in_fd's watch (or read tick), -1: none */
 	const struct sandbox *sandbox;  /* the input thread confines itself */
 };
 

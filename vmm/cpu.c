@@ -6,7 +6,7 @@
 #include "util/log.h"
 #include "util/util.h"
 #include "vmm/cpu.h"
-#include "vmm/layout.h"
+#include "boot/layout.h"
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_HTT        (1u << 28)

@@ -6,7 +6,7 @@
 
 #include "kvm/guestmem.h"
 #include "kvm/kvm.h"
-#include "vmm/boot.h"
+#include "boot/boot.h"
 
 /* Patch a copy of the supported CPUID for vCPU @id of @ncpus. */
 void cpu_patch_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int ncpus);

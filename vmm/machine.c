@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,9 +15,9 @@
 #include "util/log.h"
 #include "util/sandbox.h"
 #include "util/util.h"
-#include "vmm/bootinfo.h"
+#include "boot/bootinfo.h"
 #include "vmm/cpu.h"
-#include "vmm/layout.h"
+#include "boot/layout.h"
 #include "vmm/machine.h"
 
 #define MAX_KERNEL_FILE (512 * MiB)
@@ -58,13 +58,13 @@ static const char *machine_shutdown_reason(enum stop_cause cause, bool *guest)
  */
 static void machine_shutdown_stay(struct machine *m, const char *why)
 {
-	bool first;
+	bool first, was;
 
-	pthread_mutex_lock(&m->run_lock);
+	pthread_mutex_lock(&m->stop_lock);
 	first = !m->shut_down;
 	m->shut_down = true;
-	__atomic_store_n(&m->paused, true, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->run_lock);
+	vcpus_pause(&m->vcpus, false, &was);
+	pthread_mutex_unlock(&m->stop_lock);
 	if (!first)
 		return;
 	pr_info("%s; -no-shutdown: the VM is stopped (QMP quit ends vmm)", why);
@@ -73,14 +73,12 @@ static void machine_shutdown_stay(struct machine *m, const char *why)
 						       "reason", "guest-shutdown"));
 		qmp_emit(m->qmp, "STOP", NULL);
 	}
-	vcpu_threads_kick(m);
 }
 
 void machine_stop(void *opaque, enum stop_cause cause, int status,
 		  const char *why)
 {
 	struct machine *m = opaque;
-	uint64_t one = 1;
 	bool guest;
 	const char *reason;
 
@@ -106,61 +104,48 @@ void machine_stop(void *opaque, enum stop_cause cause, int status,
 				 json_pack("{s:b,s:s}", "guest", guest,
 					   "reason", reason));
 		__atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
-		if (write(m->stop_efd, &one, sizeof(one)) < 0)
-			pr_warn("cannot wake the main loop");
+		evloop_break(&m->loop);
 	}
 	pthread_mutex_unlock(&m->stop_lock);
-	/* Parked vCPUs leave too. */
-	pthread_mutex_lock(&m->run_lock);
-	pthread_cond_broadcast(&m->run_cond);
-	pthread_mutex_unlock(&m->run_lock);
-	vcpu_threads_kick(m);
+	vcpus_stop(&m->vcpus);
 }
 
 int machine_pause(struct machine *m)
 {
-	struct timespec until;
 	bool was;
-	int r = 0;
+	int r = vcpus_pause(&m->vcpus, true, &was);
 
-	pthread_mutex_lock(&m->run_lock);
-	was = m->paused;
-	__atomic_store_n(&m->paused, true, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->run_lock);
-	if (was)
-		return 0;
-	vcpu_threads_kick(m);
-	/* Wait without holding anything the vCPUs need but run_lock, which
-	 * the wait releases. */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 5;
-	pthread_mutex_lock(&m->run_lock);
-	while (m->n_parked < m->nr_vcpus && r == 0 &&
-	       !__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
-		r = pthread_cond_timedwait(&m->run_cond, &m->run_lock, &until);
-	pthread_mutex_unlock(&m->run_lock);
-	if (m->qmp)
+	if (!was && m->qmp)
 		qmp_emit(m->qmp, "STOP", NULL);
-	return r ? -r : 0;
+	return r;
 }
 
 int machine_resume(struct machine *m)
 {
 	bool was;
 
-	pthread_mutex_lock(&m->run_lock);
+	pthread_mutex_lock(&m->stop_lock);
 	if (m->shut_down) {
-		pthread_mutex_unlock(&m->run_lock);
+		pthread_mutex_unlock(&m->stop_lock);
 		return -EBUSY;
 	}
-	was = m->paused;
 	m->launched = true;
-	__atomic_store_n(&m->paused, false, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&m->run_cond);
-	pthread_mutex_unlock(&m->run_lock);
+	was = vcpus_resume(&m->vcpus);
+	pthread_mutex_unlock(&m->stop_lock);
 	if (was && m->qmp)
 		qmp_emit(m->qmp, "RESUME", NULL);
 	return 0;
+}
+
+const char *machine_run_state(struct machine *m)
+{
+	const char *st;
+
+	pthread_mutex_lock(&m->stop_lock);
+	st = m->shut_down ? "shutdown" : !vcpus_paused(&m->vcpus) ? "running" :
+	     m->launched ? "paused" : "prelaunch";
+	pthread_mutex_unlock(&m->stop_lock);
+	return st;
 }
 
 static void com1_irq(void *ctx, int level)
@@ -419,6 +404,11 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 				char *err, size_t errlen)
 {
+	const struct vcpu_env env = {
+		.pio = &m->pio, .mmio = &m->mmio, .pvm = &m->pvm,
+		.mem = &m->mem, .sandbox = &m->sandbox,
+		.stop = machine_stop, .stop_ctx = m,
+	};
 	struct kvm_cpuid2 *cpuid;
 	int r;
 
@@ -426,30 +416,27 @@ static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 	if (r < 0)
 		return machine_err(err, errlen, r, "KVM_GET_SUPPORTED_CPUID failed: %s.",
 				 strerror(-r));
-	m->vcpus = calloc(m->cfg->ncpus, sizeof(*m->vcpus));
-	if (!m->vcpus) {
+	if (vcpus_init(&m->vcpus, m->cfg->ncpus, &env) < 0) {
 		free(cpuid);
 		return machine_err(err, errlen, -ENOMEM, "out of memory.");
 	}
 	for (unsigned int i = 0; i < m->cfg->ncpus; i++) {
-		struct vcpu_thread *t = &m->vcpus[i];
+		struct vcpu_thread *t = &m->vcpus.t[i];
 
-		t->m = m;
-		t->vcpu.fd = -1;
 		r = kvm_vcpu_create(&m->kvm, &t->vcpu, i);
 		if (r < 0)
 			break;
-		m->nr_vcpus++;
+		m->vcpus.n++;
 		r = cpu_setup_vcpu(&t->vcpu, cpuid, m->cfg->ncpus);
 		if (r < 0)
 			break;
 	}
 	free(cpuid);
 	if (r == 0)
-		r = cpu_setup_boot_regs(&m->vcpus[0].vcpu, &m->kernel, boot_info);
+		r = cpu_setup_boot_regs(&m->vcpus.t[0].vcpu, &m->kernel, boot_info);
 	if (r < 0)
 		return machine_err(err, errlen, r, "cannot set up vCPU %u: %s.",
-				 m->nr_vcpus ? m->nr_vcpus - 1 : 0, strerror(-r));
+				 m->vcpus.n ? m->vcpus.n - 1 : 0, strerror(-r));
 	return 0;
 }
 
@@ -489,13 +476,12 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	m->cfg = cfg;
 	m->kvm.sys_fd = m->kvm.vm_fd = -1;
 	m->mem.memfd = -1;
-	m->console.quit_efd = -1;
+	m->sigfd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
-	pthread_mutex_init(&m->run_lock, NULL);
-	pthread_cond_init(&m->run_cond, NULL);
-	m->stop_efd = eventfd(0, EFD_CLOEXEC);
-	if (m->stop_efd < 0)
-		return machine_err(err, errlen, -errno, "eventfd: %s.", strerror(errno));
+	r = evloop_init(&m->loop, "vmm");
+	if (r < 0)
+		return machine_err(err, errlen, r, "cannot make the main loop: %s.",
+				   strerror(-r));
 	bus_init(&m->pio, "pio");
 	bus_init(&m->mmio, "mmio");
 	kvm_irq_router_init(&m->router);
@@ -541,28 +527,51 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	return machine_write_pidfile(m, err, errlen);
 }
 
-int machine_run(struct machine *m)
+/* SIGINT/SIGTERM/SIGHUP: QEMU's behaviour, a clean exit with status 0. */
+static void machine_signal(void *ctx, uint32_t events)
+{
+	struct machine *m = ctx;
+	struct signalfd_siginfo si;
+	char why[64];
+
+	if (read(m->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	snprintf(why, sizeof(why), "terminating on signal %u", si.ssi_signo);
+	pr_warn("%s", why);
+	machine_stop(m, STOP_HOST_SIGNAL, 0, why);
+}
+
+static int machine_watch_signals(struct machine *m)
 {
 	sigset_t set;
-	int sfd, r;
+	int r;
 
-	/* SIGINT/SIGTERM/SIGHUP arrive here, through a signalfd. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	/* -S: the vCPUs park before their first KVM_RUN, until cont. Set
-	 * before the QMP thread exists, so a cont cannot come first. */
-	m->paused = m->cfg->start_paused;
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sigfd < 0)
+		return -errno;
+	r = evloop_add_fd(&m->loop, m->sigfd, EPOLLIN, machine_signal, m);
+	return r < 0 ? r : 0;
+}
+
+int machine_run(struct machine *m)
+{
+	int r;
+
+	/* -S: the vCPUs park before their first KVM_RUN, until cont. */
 	m->launched = !m->cfg->start_paused;
-	r = console_start(&m->console, &m->sandbox);
+	r = machine_watch_signals(m);
+	if (r == 0)
+		r = console_start(&m->console, &m->sandbox);
 	for (unsigned int i = 0; r == 0 && i < m->ndevs; i++)
-		r = virtio_kvm_start(&m->devs[i].kvm, &m->sandbox);
+		r = virtio_iothread_start(&m->devs[i].io, &m->sandbox);
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp, &m->sandbox);
 	if (r == 0)
-		r = vcpu_threads_start(m);
+		r = vcpus_start(&m->vcpus, m->cfg->start_paused);
 	/* Last: every other thread exists and confines itself. */
 	if (r == 0)
 		sandbox_enter_or_die(&m->sandbox, SANDBOX_MAIN);
@@ -572,41 +581,20 @@ int machine_run(struct machine *m)
 		snprintf(why, sizeof(why), "cannot start: %s", strerror(-r));
 		machine_stop(m, STOP_ERROR, 1, why);
 	}
-	while (!__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {
-		struct pollfd p[2] = {
-			{ .fd = m->stop_efd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-		};
-
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
-			break;
-		if (sfd >= 0 && (p[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			char why[64];
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				/* QEMU's behaviour: a clean exit, status 0. */
-				snprintf(why, sizeof(why), "terminating on signal %u",
-					 si.ssi_signo);
-				pr_warn("%s", why);
-				machine_stop(m, STOP_HOST_SIGNAL, 0, why);
-			}
-		}
-	}
-	vcpu_threads_kick(m);
-	vcpu_threads_join(m);
+	/* Until machine_stop() breaks it, from any thread. */
+	evloop_run(&m->loop);
+	vcpus_stop(&m->vcpus);
+	vcpus_join(&m->vcpus);
 	if (m->qmp)
 		qmp_stop(m->qmp);
 	for (unsigned int i = 0; i < m->ndevs; i++) {
 		struct machine_dev *d = &m->devs[i];
 
-		virtio_kvm_stop(&d->kvm);
+		virtio_iothread_stop(&d->io);
 		if (d->report && d->vp)
 			d->report(d->dev);
 	}
 	console_exit(&m->console);
-	if (sfd >= 0)
-		close(sfd);
 	pvm_quirks_report(&m->pvm);
 	/* isa-debug-exit statuses are the guest's verdict, not our error. */
 	if (m->exit_status && m->stop_cause != STOP_DEBUG_EXIT)
@@ -620,10 +608,7 @@ void machine_destroy(struct machine *m)
 {
 	if (m->pidfile_written)
 		unlink(m->cfg->pidfile);
-	for (unsigned int i = 0; i < m->nr_vcpus; i++)
-		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
-	free(m->vcpus);
-	m->vcpus = NULL;
+	vcpus_destroy(&m->vcpus);
 	if (m->qmp) {
 		qmp_stop(m->qmp);
 		free(m->qmp);
@@ -632,22 +617,18 @@ void machine_destroy(struct machine *m)
 	for (unsigned int i = 0; i < m->ndevs; i++) {
 		struct machine_dev *d = &m->devs[i];
 
-		virtio_kvm_stop(&d->kvm);
+		virtio_iothread_stop(&d->io);
 		d->free(d->dev);
 		d->dev = NULL;
 	}
 	m->ndevs = 0;
 	m->balloon = NULL;
-	m->balloon_kvm = NULL;
 	m->nblk = 0;
-	m->nr_vcpus = 0;
-	if (m->console.quit_efd >= 0)
-		console_exit(&m->console);
+	console_exit(&m->console);
 	guestmem_exit(&m->mem);
 	kvm_close(&m->kvm);
 	bus_exit(&m->pio);
 	bus_exit(&m->mmio);
-	if (m->stop_efd >= 0)
-		close(m->stop_efd);
-	m->stop_efd = -1;
+	evloop_exit(&m->loop);
+	util_close_fd(&m->sigfd);
 }

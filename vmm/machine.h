@@ -12,23 +12,25 @@
 #include "kvm/guestmem.h"
 #include "kvm/kvm.h"
 #include "util/sandbox.h"
-#include "vmm/boot.h"
+#include "boot/boot.h"
 #include "vmm/console.h"
 #include "vmm/options.h"
 #include "vmm/pvm.h"
 #include "vmm/qmp.h"
+#include "vmm/vcpu.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
-#include "virtio/virtio_kvm.h"
+#include "virtio/iothread.h"
 
 struct machine;
 
 /*
  * One virtio device the command line asked for: its type and id (QMP's
  * query-pci, qom-list), its transport, the I/O thread that serves it
- * (struct virtio_kvm: ioeventfds, irqfds, its own fds and timers), and
+ * (struct virtio_iothread: ioeventfds, irqfds, and the loop on which the
+ * device registered its own fds and timers), and
  * what to do with it at the end. machine_run starts and stops every
  * entry, machine_destroy frees every entry: a new device adds itself to
  * this list and needs nothing else from machine.c.
@@ -37,20 +39,12 @@ struct machine_dev {
 	const char *type;                 /* "virtio-blk-pci", ... */
 	const char *id;                   /* -device id=, or NULL */
 	struct virtio_pci *vp;            /* NULL until the device exists */
-	struct virtio_kvm kvm;
+	struct virtio_iothread io;
 	void *dev;
 	/* At exit, after its thread stopped: one line of figures; may be NULL. */
 	void (*report)(void *dev);
 	/* Undo the device's init and free it (the thread is stopped). */
 	void (*free)(void *dev);
-};
-
-struct vcpu_thread {
-	struct machine *m;
-	struct kvm_vcpu vcpu;
-	pthread_t thread;
-	bool started;
-	int tid;                          /* set by the thread (query-cpus-fast) */
 };
 
 /* The whole VM; owns everything it creates. */
@@ -71,8 +65,6 @@ struct machine {
 	unsigned int ndevs;
 	/* The devices QMP talks to, typed (entries of devs[]). */
 	struct balloon *balloon;          /* NULL without -device virtio-balloon-pci */
-	struct virtio_kvm *balloon_kvm;
-	unsigned int stats_interval;
 	struct blk_dev *blk[VMM_MAX_DRIVES];
 	unsigned int nblk;
 	struct qmp *qmp;                  /* NULL without -qmp */
@@ -81,24 +73,20 @@ struct machine {
 	struct sandbox sandbox;           /* -sandbox: each thread enters it */
 	bool pidfile_written;             /* -pidfile: ours to remove */
 	struct boot_kernel kernel;
-	struct vcpu_thread *vcpus;
-	unsigned int nr_vcpus;
+	struct vcpus vcpus;               /* threads, pause/resume, the end */
 
-	/* -S and QMP stop/cont: vCPUs park outside KVM_RUN while paused. */
-	pthread_mutex_t run_lock;
-	pthread_cond_t run_cond;
-	bool paused;                      /* asked for; vCPUs follow */
+	/* Stop request: the first one sets the status and the reason. The
+	 * same lock orders the run state QMP reports (pause/resume go to
+	 * the vCPUs under it; lock order: stop_lock, then vcpus.lock). */
+	pthread_mutex_t stop_lock;
 	bool launched;                    /* ran once (not "prelaunch") */
 	bool shut_down;                   /* -no-shutdown: powered off, stopped */
-	unsigned int n_parked;            /* vCPUs waiting in vcpu_park() */
-
-	/* Stop request: the first one sets the status and the reason. */
-	pthread_mutex_t stop_lock;
 	bool stopping;
 	int exit_status;
 	enum stop_cause stop_cause;
 	char stop_reason[160];
-	int stop_efd;   /* eventfd that wakes the main loop */
+	struct evloop loop;               /* the main thread's: stops, signals */
+	int sigfd;                        /* SIGINT, SIGTERM, SIGHUP */
 };
 
 /* 0 or -errno; on error @err holds one sentence for the user. */
@@ -126,9 +114,7 @@ int machine_add_virtio(struct machine *m, char *err, size_t errlen);
 int machine_add_qmp(struct machine *m, char *err, size_t errlen);
 void machine_balloon_actual_changed(void *ctx, uint32_t pages);
 
-/* vcpu.c */
-int vcpu_threads_start(struct machine *m);
-void vcpu_threads_kick(struct machine *m);
-void vcpu_threads_join(struct machine *m);
+/* QMP's runstate: "running", "paused", "prelaunch" or "shutdown". */
+const char *machine_run_state(struct machine *m);
 
 #endif

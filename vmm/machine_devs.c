@@ -13,53 +13,30 @@
 
 #include "util/log.h"
 #include "virtio/tap.h"
-#include "vmm/aml.h"
-#include "vmm/layout.h"
+#include "boot/aml.h"
+#include "boot/layout.h"
 #include "vmm/machine.h"
-
-static void balloon_tick(void *ctx)
-{
-	balloon_request_stats(ctx);
-}
 
 /* Put a virtio device on PCI bus 0 with its INTA# wired as the DSDT's
  * _PRT says; one sentence naming @what when the slot or BAR space is not
  * there. */
-static int machine_plug_virtio(struct machine *m, struct virtio_pci *vp,
-			       struct virtio_kvm *vk, int slot, const char *what,
-			       char *err, size_t errlen)
+static int machine_plug_virtio(struct machine *m, struct machine_dev *d,
+			       int slot, char *err, size_t errlen)
 {
+	struct virtio_pci *vp = d->vp;
 	int r, gsi;
 
 	r = pci_bus_add_device(&m->pci, &vp->pci, slot);
 	if (r == -EBUSY)
 		return machine_err(err, errlen, r, "-device %s: PCI slot %d is taken.",
-				 what, slot);
+				 d->type, slot);
 	if (r < 0)
 		return machine_err(err, errlen, r,
-				 "-device %s: no free PCI slot or BAR space.", what);
+				 "-device %s: no free PCI slot or BAR space.", d->type);
 	gsi = aml_pci_intx_gsi(IRQ_PCI_GSI_BASE, vp->pci.slot, 0);
 	vp->pci.cfg[PCI_INTERRUPT_LINE] = gsi;
-	virtio_kvm_set_intx(vk, gsi, vp->pci.slot);
+	virtio_iothread_set_intx(&d->io, gsi, vp->pci.slot);
 	return 0;
-}
-
-/* The next entry of m->devs: @dev (already allocated) of @type. The
- * entry owns @dev from here on, also when its set-up fails. */
-static struct machine_dev *machine_new_dev(struct machine *m, const char *type,
-					   const char *id, void *dev,
-					   void (*free_fn)(void *))
-{
-	struct machine_dev *d;
-
-	if (m->ndevs == VMM_MAX_DEVICES) {
-		free(dev);              /* not set up yet: nothing to undo */
-		return NULL;
-	}
-	d = &m->devs[m->ndevs++];
-	*d = (struct machine_dev){ .type = type, .id = id, .dev = dev,
-				   .free = free_fn };
-	return d;
 }
 
 static void machine_free_plain(void *dev)
@@ -67,26 +44,186 @@ static void machine_free_plain(void *dev)
 	free(dev);
 }
 
-static void machine_free_blk(void *dev)
+/*
+ * One virtio device as the command line gave it: what to allocate, how
+ * to build it on the host side it is given (its interrupts, kicks and
+ * I/O loop, on which it registers its own fds and timers), and how to
+ * report and free it. @init returns 0, or -errno with one sentence in
+ * @why (or none: strerror is used); machine_add_dev() names the option.
+ */
+struct dev_spec {
+	const char *type, *id;
+	const char *opt;                  /* the option errors name */
+	int slot;
+	bool ioeventfd, irqfd;
+	size_t size;
+	int (*init)(struct machine *m, void *dev, const void *arg,
+		    const struct virtio_pci_host *host, struct virtio_pci **vp,
+		    char *why, size_t whylen);
+	const void *arg;
+	void (*report)(void *dev);
+	void (*free)(void *dev);
+};
+
+static int machine_add_dev(struct machine *m, const struct dev_spec *s,
+			   struct machine_dev **out, char *err, size_t errlen)
 {
-	blk_exit(dev);
-	free(dev);
+	struct virtio_pci_host host;
+	struct machine_dev *d;
+	char why[256] = "";
+	void *dev;
+	int r;
+
+	if (m->ndevs == VMM_MAX_DEVICES || !(dev = calloc(1, s->size)))
+		return machine_err(err, errlen, -ENOMEM, "%s: out of memory.",
+				   s->opt);
+	d = &m->devs[m->ndevs++];
+	/* Freed plainly until its init ran: then its own free undoes it. */
+	*d = (struct machine_dev){ .type = s->type, .id = s->id, .dev = dev,
+				   .free = machine_free_plain };
+	r = virtio_iothread_init(&d->io, &m->kvm, &m->router, s->ioeventfd,
+				 s->irqfd, &host);
+	if (r == 0) {
+		d->free = s->free;
+		r = s->init(m, dev, s->arg, &host, &d->vp, why, sizeof(why));
+	}
+	if (r == 0)
+		r = virtio_iothread_attach(&d->io, d->vp);
+	if (r < 0) {
+		machine_err(err, errlen, r, "%s: %s", s->opt, why[0] ? why :
+			    "cannot set it up");
+		if (!why[0])
+			snprintf(err + strlen(err), errlen - strlen(err), ": %s.",
+				 strerror(-r));
+		return r;
+	}
+	d->report = s->report;
+	*out = d;
+	return machine_plug_virtio(m, d, s->slot, err, errlen);
 }
 
-static void machine_free_net(void *dev)
+static int rng_dev_init(struct machine *m, void *dev, const void *arg,
+			const struct virtio_pci_host *host,
+			struct virtio_pci **vp, char *why, size_t whylen)
 {
-	net_exit(dev);
-	free(dev);
+	struct rng *g = dev;
+
+	*vp = &g->vp;
+	return rng_init(g, &m->mem, host);
 }
 
-static void machine_report_rng(void *dev)
+static void rng_dev_report(void *dev)
 {
 	struct rng *g = dev;
 
 	pr_info("virtio-rng: %" PRIu64 " bytes given to the guest", g->bytes);
 }
 
-static void machine_report_net(void *dev)
+static int machine_add_rng(struct machine *m, char *err, size_t errlen)
+{
+	const struct rng_cfg *rc = &m->cfg->rng;
+	const struct dev_spec s = {
+		.type = "virtio-rng-pci", .id = rc->id,
+		.opt = "-device virtio-rng-pci", .slot = rc->slot,
+		.ioeventfd = rc->ioeventfd, .irqfd = rc->irqfd,
+		.size = sizeof(struct rng), .init = rng_dev_init,
+		.report = rng_dev_report, .free = machine_free_plain,
+	};
+	struct machine_dev *d;
+	int r = machine_add_dev(m, &s, &d, err, errlen);
+
+	if (r < 0)
+		return r;
+	pr_info("virtio-rng-pci at 00:%02x.0 (getrandom)", d->vp->pci.slot);
+	return 0;
+}
+
+static int balloon_dev_init(struct machine *m, void *dev, const void *arg,
+			    const struct virtio_pci_host *host,
+			    struct virtio_pci **vp, char *why, size_t whylen)
+{
+	const struct balloon_cfg *bc = arg;
+	const struct balloon_opts o = {
+		.deflate_on_oom = bc->deflate_on_oom,
+		.free_page_reporting = bc->free_page_reporting,
+		.stats_interval = bc->stats_interval,
+	};
+	struct balloon *b = dev;
+	int r = balloon_init(b, &m->mem, &o, host);
+
+	*vp = &b->vp;
+	b->actual_changed = machine_balloon_actual_changed;
+	b->ctx = m;
+	return r;
+}
+
+static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
+{
+	const struct balloon_cfg *bc = &m->cfg->balloon;
+	const struct dev_spec s = {
+		.type = "virtio-balloon-pci", .id = bc->id,
+		.opt = "-device virtio-balloon-pci", .slot = bc->slot,
+		.ioeventfd = bc->ioeventfd, .irqfd = bc->irqfd,
+		.size = sizeof(struct balloon), .init = balloon_dev_init,
+		.arg = bc, .free = machine_free_plain,
+	};
+	struct machine_dev *d;
+	int r = machine_add_dev(m, &s, &d, err, errlen);
+
+	if (r < 0)
+		return r;
+	m->balloon = d->dev;
+	pr_info("virtio-balloon-pci at 00:%02x.0 (ioeventfd %s, irqfd %s)",
+		d->vp->pci.slot, bc->ioeventfd ? "on" : "off",
+		bc->irqfd ? "on" : "off");
+	return 0;
+}
+
+/* The taps first (a -netdev's own errors), then the device around them:
+ * it owns them from net_init() on. */
+static int net_dev_init(struct machine *m, void *dev, const void *arg,
+			const struct virtio_pci_host *host,
+			struct virtio_pci **vp, char *why, size_t whylen)
+{
+	const struct net_cfg *nc = arg;
+	const struct netdev_cfg *dc = &m->cfg->netdevs[nc->netdev];
+	struct net_opts o = {
+		.n_fds = dc->queues, .vnet_hdr = dc->vnet_hdr, .mq = nc->mq,
+		.mtu = nc->host_mtu,
+	};
+	struct net_dev *n = dev;
+	char name[IFNAMSIZ];
+	int r;
+
+	memcpy(o.mac, nc->mac, 6);
+	if (dc->fd >= 0) {
+		r = tap_adopt(dc->fd, dc->vnet_hdr, name, why, whylen);
+		o.fds[0] = dc->fd;
+	} else {
+		r = tap_open(dc->ifname, dc->queues, dc->vnet_hdr, o.fds, name,
+			     why, whylen);
+	}
+	if (r < 0) {
+		/* The error is the -netdev's, not the device's. */
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "-netdev tap,id=%s: %s", dc->id, why);
+		snprintf(why, whylen, "%s", tmp);
+		return r;
+	}
+	*vp = &n->vp;
+	r = net_init(n, &m->mem, &o, host);
+	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
+	return r;
+}
+
+static void net_dev_free(void *dev)
+{
+	net_exit(dev);
+	free(dev);
+}
+
+static void net_dev_report(void *dev)
 {
 	struct net_dev *n = dev;
 
@@ -95,161 +232,44 @@ static void machine_report_net(void *dev)
 		n->rx_dropped);
 }
 
-static int machine_add_rng(struct machine *m, char *err, size_t errlen)
-{
-	const struct rng_cfg *rc = &m->cfg->rng;
-	struct virtio_pci_backend be;
-	struct machine_dev *d;
-	struct rng *g = calloc(1, sizeof(*g));
-	int r;
-
-	d = g ? machine_new_dev(m, "virtio-rng-pci", rc->id, g, machine_free_plain) : NULL;
-	if (!d)
-		return machine_err(err, errlen, -ENOMEM, "out of memory.");
-	virtio_kvm_init(&d->kvm, &m->kvm, &m->router, rc->ioeventfd,
-			rc->irqfd, &be);
-	r = rng_init(g, &m->mem, &be);
-	if (r == 0)
-		r = virtio_kvm_attach(&d->kvm, &g->vp);
-	if (r < 0)
-		return machine_err(err, errlen, r,
-				 "-device virtio-rng-pci: cannot set it up: %s.",
-				 strerror(-r));
-	d->vp = &g->vp;
-	d->report = machine_report_rng;
-	r = machine_plug_virtio(m, &g->vp, &d->kvm, rc->slot,
-				"virtio-rng-pci", err, errlen);
-	if (r == 0)
-		pr_info("virtio-rng-pci at 00:%02x.0 (getrandom)", g->vp.pci.slot);
-	return r;
-}
-
-static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
-{
-	const struct balloon_cfg *bc = &m->cfg->balloon;
-	struct balloon_opts o = {
-		.deflate_on_oom = bc->deflate_on_oom,
-		.free_page_reporting = bc->free_page_reporting,
-		.stats_interval = bc->stats_interval,
-	};
-	struct virtio_pci_backend be;
-	struct machine_dev *d;
-	struct balloon *b = calloc(1, sizeof(*b));
-	int r;
-
-	d = b ? machine_new_dev(m, "virtio-balloon-pci", bc->id, b, machine_free_plain) : NULL;
-	if (!d)
-		return machine_err(err, errlen, -ENOMEM, "out of memory.");
-	virtio_kvm_init(&d->kvm, &m->kvm, &m->router, bc->ioeventfd,
-			bc->irqfd, &be);
-	r = balloon_init(b, &m->mem, &o, &be);
-	if (r == 0)
-		r = virtio_kvm_attach(&d->kvm, &b->vp);
-	if (r < 0)
-		return machine_err(err, errlen, r,
-				 "-device virtio-balloon-pci: cannot set it up: %s.",
-				 strerror(-r));
-	d->vp = &b->vp;
-	m->balloon = b;
-	m->balloon_kvm = &d->kvm;
-	r = machine_plug_virtio(m, &b->vp, &d->kvm, bc->slot, "virtio-balloon-pci",
-				err, errlen);
-	if (r < 0)
-		return r;
-	d->kvm.tick = balloon_tick;
-	d->kvm.tick_ctx = b;
-	m->balloon->actual_changed = machine_balloon_actual_changed;
-	m->balloon->ctx = m;
-	m->stats_interval = bc->stats_interval;
-	if (bc->stats_interval)
-		virtio_kvm_set_tick(&d->kvm, bc->stats_interval);
-	pr_info("virtio-balloon-pci at 00:%02x.0 (ioeventfd %s, irqfd %s)",
-		m->balloon->vp.pci.slot, bc->ioeventfd ? "on" : "off",
-		bc->irqfd ? "on" : "off");
-	return 0;
-}
-
-/* virtio-net asks to (not) watch a tap in its device's I/O thread. */
-static int machine_net_rx_poll(void *ctx, int watch, bool on)
-{
-	return virtio_kvm_watch_enable(ctx, watch, on);
-}
-
 static int machine_add_net(struct machine *m, unsigned int i, char *err,
 			   size_t errlen)
 {
 	const struct net_cfg *nc = &m->cfg->nets[i];
 	const struct netdev_cfg *dc = &m->cfg->netdevs[nc->netdev];
-	struct net_opts o = {
-		.n_fds = dc->queues, .vnet_hdr = dc->vnet_hdr, .mq = nc->mq,
-		.mtu = nc->host_mtu,
+	const struct dev_spec s = {
+		.type = "virtio-net-pci", .id = nc->id,
+		.opt = "-device virtio-net-pci", .slot = nc->slot,
+		.ioeventfd = nc->ioeventfd, .irqfd = nc->irqfd,
+		.size = sizeof(struct net_dev), .init = net_dev_init, .arg = nc,
+		.report = net_dev_report, .free = net_dev_free,
 	};
-	struct virtio_kvm *vk;
-	struct virtio_pci_backend be;
 	struct machine_dev *d;
-	char name[IFNAMSIZ];
 	struct net_dev *n;
 	int r;
 
-	memcpy(o.mac, nc->mac, 6);
 	/* QEMU would run /etc/qemu-ifup here; say that we do not. */
 	if (dc->fd < 0 && !dc->script_given)
 		pr_warn("-netdev tap,id=%s: no script= given; vmm runs no /etc/qemu-ifup (as script=no): bring the tap up yourself",
 			dc->id);
-	if (dc->fd >= 0) {
-		r = tap_adopt(dc->fd, dc->vnet_hdr, name, err, errlen);
-		o.fds[0] = dc->fd;
-	} else {
-		r = tap_open(dc->ifname, dc->queues, dc->vnet_hdr, o.fds, name,
-			     err, errlen);
-	}
+	r = machine_add_dev(m, &s, &d, err, errlen);
 	if (r < 0)
 		return r;
-	n = calloc(1, sizeof(*n));
-	d = n ? machine_new_dev(m, "virtio-net-pci", nc->id, n, machine_free_net) : NULL;
-	if (!d) {
-		for (unsigned int q = 0; q < o.n_fds; q++)
-			close(o.fds[q]);
-		return machine_err(err, errlen, -ENOMEM, "out of memory.");
-	}
-	vk = &d->kvm;
-	virtio_kvm_init(vk, &m->kvm, &m->router, nc->ioeventfd, nc->irqfd,
-			&be);
-	r = net_init(n, &m->mem, &o, &be);
-	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
-	if (r == 0)
-		r = virtio_kvm_attach(vk, &n->vp);
-	for (unsigned int q = 0; r >= 0 && q < o.n_fds; q++) {
-		r = virtio_kvm_watch_fd(vk, o.fds[q], net_rx_ready, &n->pairs[q]);
-		n->pairs[q].watch = r;
-		/* Not until the guest has posted receive buffers. */
-		if (r >= 0)
-			r = virtio_kvm_watch_enable(vk, r, false);
-	}
-	n->rx_poll = machine_net_rx_poll;
-	n->rx_poll_ctx = vk;
-	if (r < 0)
-		return machine_err(err, errlen, r,
-				 "-device virtio-net-pci: cannot set it up: %s.",
-				 strerror(-r));
-	d->vp = &n->vp;
-	d->report = machine_report_net;
-	r = machine_plug_virtio(m, &n->vp, vk, nc->slot, "virtio-net-pci", err, errlen);
-	if (r < 0)
-		return r;
+	n = d->dev;
 	pr_info("virtio-net-pci at 00:%02x.0: tap '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
-		n->vp.pci.slot, name, o.mac[0], o.mac[1], o.mac[2], o.mac[3],
-		o.mac[4], o.mac[5], n->n_pairs, n->n_pairs > 1 ? "s" : "",
-		dc->vnet_hdr ? ", offloads" : "");
+		n->vp.pci.slot, n->ifname, nc->mac[0], nc->mac[1], nc->mac[2],
+		nc->mac[3], nc->mac[4], nc->mac[5], n->n_pairs,
+		n->n_pairs > 1 ? "s" : "", dc->vnet_hdr ? ", offloads" : "");
 	return 0;
 }
 
-static int machine_add_blk(struct machine *m, unsigned int i, char *err,
-			   size_t errlen)
+static int blk_dev_init(struct machine *m, void *dev, const void *arg,
+			const struct virtio_pci_host *host,
+			struct virtio_pci **vp, char *why, size_t whylen)
 {
-	const struct blk_cfg *bc = &m->cfg->blks[i];
+	const struct blk_cfg *bc = arg;
 	const struct drive_cfg *dc = &m->cfg->drives[bc->drive];
-	struct blk_opts o = {
+	const struct blk_opts o = {
 		.path = dc->file, .read_only = dc->read_only,
 		.cache = dc->cache, .discard = dc->discard, .aio = dc->aio,
 		.serial = bc->serial, .queue_size = bc->queue_size,
@@ -259,40 +279,46 @@ static int machine_add_blk(struct machine *m, unsigned int i, char *err,
 		.sandbox = &m->sandbox, .format_raw = dc->format_raw,
 		.snapshot = dc->snapshot,
 	};
-	struct virtio_kvm *vk;
-	struct virtio_pci_backend be;
+	struct blk_dev *b = dev;
+
+	*vp = &b->vp;
+	return blk_init(b, &m->mem, &o, host, why, whylen);
+}
+
+static void blk_dev_free(void *dev)
+{
+	blk_exit(dev);
+	free(dev);
+}
+
+static int machine_add_blk(struct machine *m, unsigned int i, char *err,
+			   size_t errlen)
+{
+	const struct blk_cfg *bc = &m->cfg->blks[i];
+	const struct drive_cfg *dc = &m->cfg->drives[bc->drive];
+	char opt[64];
+	const struct dev_spec s = {
+		.type = "virtio-blk-pci", .id = bc->id, .opt = opt,
+		.slot = bc->slot, .ioeventfd = bc->ioeventfd, .irqfd = bc->irqfd,
+		.size = sizeof(struct blk_dev), .init = blk_dev_init, .arg = bc,
+		.free = blk_dev_free,
+	};
 	struct machine_dev *d;
 	struct blk_dev *b;
 	int r;
 
-	b = calloc(1, sizeof(*b));
-	if (b)
-		b->fd = b->cq_efd = b->image_fd = -1;
-	d = b ? machine_new_dev(m, "virtio-blk-pci", bc->id, b, machine_free_blk) : NULL;
-	if (!d)
-		return machine_err(err, errlen, -ENOMEM, "out of memory.");
+	/* What goes wrong here is the drive's: its file, its options. */
+	snprintf(opt, sizeof(opt), "-drive%s%s", dc->id ? " id=" : "",
+		 dc->id ? dc->id : "");
+	r = machine_add_dev(m, &s, &d, err, errlen);
+	if (r < 0)
+		return r;
+	b = d->dev;
 	m->blk[i] = b;
 	m->nblk = i + 1;
-	vk = &d->kvm;
-	virtio_kvm_init(vk, &m->kvm, &m->router, bc->ioeventfd, bc->irqfd,
-			&be);
-	r = blk_init(b, &m->mem, &o, &be, err, errlen);
-	if (r < 0)
-		return r;
-	r = virtio_kvm_attach(vk, &b->vp);
-	if (r == 0)
-		r = virtio_kvm_watch_fd(vk, b->cq_efd, blk_complete, b);
-	if (r < 0)
-		return machine_err(err, errlen, r,
-				 "-device virtio-blk-pci: cannot set it up: %s.",
-				 strerror(-r));
-	d->vp = &b->vp;
-	r = machine_plug_virtio(m, &b->vp, vk, bc->slot, "virtio-blk-pci", err, errlen);
-	if (r < 0)
-		return r;
 	pr_info("virtio-blk-pci at 00:%02x.0: '%s', %" PRIu64 " sectors, %u queue%s, %s%s",
 		b->vp.pci.slot, dc->file, b->geo.capacity, b->nq,
-		b->nq > 1 ? "s" : "", b->use_pool ? "aio=threads" : "io_uring",
+		b->nq > 1 ? "s" : "", b->engine->name,
 		dc->read_only ? ", read-only" : "");
 	return 0;
 }

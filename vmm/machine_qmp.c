@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/layout.h"
+#include "boot/layout.h"
 #include "vmm/machine.h"
 
 static void qmp_balloon_set(void *ctx, uint64_t bytes)
@@ -45,21 +45,14 @@ static unsigned int qmp_stats_interval_get(void *ctx)
 {
 	struct machine *m = ctx;
 
-	return __atomic_load_n(&m->stats_interval, __ATOMIC_RELAXED);
+	return balloon_get_stats_interval(m->balloon);
 }
 
 static int qmp_stats_interval_set(void *ctx, unsigned int secs)
 {
 	struct machine *m = ctx;
-	int r = virtio_kvm_set_tick(m->balloon_kvm, secs);
 
-	if (r == 0) {
-		__atomic_store_n(&m->stats_interval, secs, __ATOMIC_RELAXED);
-		/* A first poll now, so stats do not wait a whole period. */
-		if (secs)
-			balloon_request_stats(m->balloon);
-	}
-	return r;
+	return balloon_set_stats_interval(m->balloon, secs);
 }
 
 static void qmp_quit(void *ctx, const char *reason)
@@ -94,14 +87,7 @@ static int qmp_cont_vm(void *ctx)
 
 static const char *qmp_run_state(void *ctx)
 {
-	struct machine *m = ctx;
-	const char *st;
-
-	pthread_mutex_lock(&m->run_lock);
-	st = m->shut_down ? "shutdown" : !m->paused ? "running" :
-	     m->launched ? "paused" : "prelaunch";
-	pthread_mutex_unlock(&m->run_lock);
-	return st;
+	return machine_run_state(ctx);
 }
 
 static json_t *qmp_query_cpus(void *ctx)
@@ -110,12 +96,12 @@ static json_t *qmp_query_cpus(void *ctx)
 	json_t *a = json_array();
 	char path[64];
 
-	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
+	for (unsigned int i = 0; i < m->vcpus.n; i++) {
 		snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
 		json_array_append_new(a, json_pack(
 			"{s:i,s:s,s:i,s:{s:i,s:i,s:i},s:s}", "cpu-index", i,
 			"qom-path", path, "thread-id",
-			__atomic_load_n(&m->vcpus[i].tid, __ATOMIC_ACQUIRE),
+			vcpus_tid(&m->vcpus, i),
 			"props", "core-id", i, "thread-id", 0, "socket-id", 0,
 			"target", "x86_64"));
 	}
@@ -181,20 +167,29 @@ static json_t *qmp_pci_device(const struct pci_device *d, const char *id)
 		"qdev_id", id ? id : "", "regions", qmp_pci_regions(d));
 }
 
+struct qmp_pci_walk {
+	struct machine *m;
+	json_t *devs;
+};
+
+/* Under the bus lock: a vCPU may be moving a BAR right now. */
+static void qmp_pci_one(const struct pci_device *d, void *ctx)
+{
+	struct qmp_pci_walk *w = ctx;
+	const char *id = NULL;
+
+	for (unsigned int k = 0; k < w->m->ndevs; k++)
+		if (w->m->devs[k].vp && &w->m->devs[k].vp->pci == d)
+			id = w->m->devs[k].id;
+	json_array_append_new(w->devs, qmp_pci_device(d, id));
+}
+
 static json_t *qmp_query_pci(void *ctx)
 {
-	struct machine *m = ctx;
-	json_t *devs = json_array();
+	struct qmp_pci_walk w = { ctx, json_array() };
 
-	/* The bus lock: a vCPU may be moving a BAR right now. */
-	pthread_mutex_lock(&m->pci.lock);
-	json_array_append_new(devs, qmp_pci_device(&m->pci.host_bridge, NULL));
-	for (unsigned int k = 0; k < m->ndevs; k++)
-		if (m->devs[k].vp)
-			json_array_append_new(devs, qmp_pci_device(&m->devs[k].vp->pci,
-								   m->devs[k].id));
-	pthread_mutex_unlock(&m->pci.lock);
-	return json_pack("[{s:i,s:o}]", "bus", 0, "devices", devs);
+	pci_bus_for_each(&w.m->pci, qmp_pci_one, &w);
+	return json_pack("[{s:i,s:o}]", "bus", 0, "devices", w.devs);
 }
 
 static json_t *qmp_query_block(void *ctx)

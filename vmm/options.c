@@ -10,16 +10,6 @@
 #include "vmm/options_help.h"
 #include "vmm/options_int.h"
 
-int opt_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int options_parse_size(const char *s, uint64_t *bytes)
 {
 	unsigned long long v;
@@ -50,72 +40,6 @@ int options_parse_size(const char *s, uint64_t *bytes)
 		return -ERANGE;
 	*bytes = (uint64_t)v << shift;
 	return 0;
-}
-
-int kv_parse(const char *s, struct kv_opts *kv, bool first_is_driver)
-{
-	char *p, *w;
-	bool first = true;
-
-	memset(kv, 0, sizeof(*kv));
-	kv->buf = malloc(strlen(s) + 1);
-	if (!kv->buf)
-		return -ENOMEM;
-	/* Split on ',' where ",," stands for a literal comma. */
-	p = (char *)s;
-	w = kv->buf;
-	for (;;) {
-		char *item = w, *eq;
-
-		while (*p && !(*p == ',' && p[1] != ',')) {
-			if (*p == ',')
-				p++;
-			*w++ = *p++;
-		}
-		*w++ = '\0';
-		eq = strchr(item, '=');
-		if (first && first_is_driver && !eq) {
-			kv->driver = item;
-		} else if (!*item) {
-			goto bad;
-		} else {
-			if (kv->n == VMM_MAX_PROPS)
-				goto bad;
-			kv->key[kv->n] = item;
-			kv->val[kv->n] = "on";   /* QEMU: a bare flag means on */
-			if (eq) {
-				*eq = '\0';
-				kv->val[kv->n] = eq + 1;
-				if (!*item)
-					goto bad;
-			}
-			kv->n++;
-		}
-		first = false;
-		if (!*p)
-			break;
-		p++;
-	}
-	if (first_is_driver && (!kv->driver || !*kv->driver))
-		goto bad;
-	return 0;
-bad:
-	kv_free(kv);
-	return -EINVAL;
-}
-
-const char *kv_get(const struct kv_opts *kv, const char *key)
-{
-	for (unsigned int i = 0; i < kv->n; i++)
-		if (!strcmp(kv->key[i], key))
-			return kv->val[i];
-	return NULL;
-}
-
-void kv_free(struct kv_opts *kv)
-{
-	free(kv->buf);
-	memset(kv, 0, sizeof(*kv));
 }
 
 void options_free(struct vm_config *cfg)
@@ -276,22 +200,6 @@ void options_usage(FILE *out)
 		"-device help lists the devices, -device DRIVER,help their properties.\n");
 }
 
-int opt_parse_uint(const char *s, unsigned long long max,
-		   unsigned long long *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /*
  * -smp [cpus=]N[,maxcpus=,sockets=,dies=,cores=,threads=], computed as
  * QEMU 7.2 does: omitted levels are derived (sockets first, then cores,
@@ -434,33 +342,6 @@ static int parse_serial(const char *s, struct vm_config *cfg, char *err,
 	return 0;
 }
 
-int opt_parse_bool(const char *v, bool *out)
-{
-	if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no")) {
-		*out = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* addr=SLOT[.FN] as QEMU spells it: "5", "0x5", "05.0". */
-int opt_parse_pci_addr(const char *v, int *slot)
-{
-	unsigned long s;
-	char *end;
-
-	errno = 0;
-	s = strtoul(v, &end, 16);
-	if (errno || end == v || (*end && strcmp(end, ".0")) || s == 0 || s > 31)
-		return -EINVAL;
-	*slot = (int)s;
-	return 0;
-}
-
 static int parse_device(const char *s, struct vm_config *cfg, char *err,
 			size_t len);
 
@@ -515,9 +396,8 @@ static int parse_nic(const char *s, struct vm_config *cfg, char *err,
 static int parse_device(const char *s, struct vm_config *cfg, char *err,
 			size_t len)
 {
+	const struct opt_dev *d;
 	struct kv_opts *kv;
-	unsigned long long v;
-	const char *p;
 
 	if (cfg->ndevices == VMM_MAX_DEVICES)
 		return opt_err(err, len, "-device: more than %d devices.",
@@ -526,38 +406,11 @@ static int parse_device(const char *s, struct vm_config *cfg, char *err,
 	if (kv_parse(s, kv, true) < 0)
 		return opt_err(err, len, "-device: cannot parse '%s'.", s);
 	cfg->ndevices++;
-	if (!strcmp(kv->driver, "isa-debug-exit")) {
-		cfg->debug_exit = true;
-		cfg->debug_exit_port = 0x501;   /* QEMU's default iobase */
-		cfg->debug_exit_size = 2;
-		for (unsigned int i = 0; i < kv->n; i++) {
-			if (!strcmp(kv->key[i], "iobase") &&
-			    !opt_parse_uint(kv->val[i], 0xffff, &v)) {
-				cfg->debug_exit_port = (uint16_t)v;
-			} else if (!strcmp(kv->key[i], "iosize") &&
-				   !opt_parse_uint(kv->val[i], 4, &v) && v >= 1) {
-				cfg->debug_exit_size = (uint16_t)v;
-			} else {
-				return opt_err(err, len,
-					       "-device isa-debug-exit: bad property '%s=%s'.",
-					       kv->key[i], kv->val[i]);
-			}
-		}
-		if ((uint32_t)cfg->debug_exit_port + cfg->debug_exit_size > 0x10000)
-			return opt_err(err, len,
-				       "-device isa-debug-exit: iobase+iosize is past port 0xffff.");
-		return 0;
-	}
-	if (!strcmp(kv->driver, "virtio-balloon-pci"))
-		return options_parse_balloon(kv, cfg, err, len);
-	if (!strcmp(kv->driver, "virtio-rng-pci"))
-		return options_parse_rng(kv, cfg, err, len);
-	if (!strcmp(kv->driver, "virtio-blk-pci"))
-		return options_parse_blk(kv, cfg, err, len);
-	if (!strcmp(kv->driver, "virtio-net-pci"))
-		return options_parse_net(kv, cfg, err, len);
-	p = kv->driver;
-	return opt_err(err, len, "-device: '%s' is not a device this VMM has.", p);
+	d = opt_dev_find(kv->driver);
+	if (!d)
+		return opt_err(err, len, "-device: '%s' is not a device this VMM has.",
+			       kv->driver);
+	return d->parse(kv, cfg, err, len);
 }
 
 /* A property vmm accepts on -machine/-accel/-cpu, with the one value

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "virtio/blk_types.h"
+#include "vmm/optprop.h"
 
 /*
  * The machine the user asked for, as the command line spelled it. Parsing
@@ -18,19 +19,10 @@
 #define VMM_MIN_RAM      (16ULL << 20)
 #define VMM_MAX_RAM      (1ULL << 40)   /* 1 TiB */
 #define VMM_MAX_DEVICES  32
-#define VMM_MAX_PROPS    16
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 enum tristate { TRI_AUTO = -1, TRI_OFF = 0, TRI_ON = 1 };
 
-/* "driver,key=value,..." as QEMU's -device and friends take it. */
-struct kv_opts {
-	char *buf;                      /* owned copy the pointers point into */
-	const char *driver;
-	unsigned int n;
-	const char *key[VMM_MAX_PROPS];
-	const char *val[VMM_MAX_PROPS];
-};
 
 struct balloon_cfg {
 	bool present;
@@ -176,8 +168,5 @@ void options_usage(FILE *out);
 
 /* "512", "512M", "2G", "1024k": bytes, default unit MiB as in QEMU. */
 int options_parse_size(const char *s, uint64_t *bytes);
-int kv_parse(const char *s, struct kv_opts *kv, bool first_is_driver);
-const char *kv_get(const struct kv_opts *kv, const char *key);
-void kv_free(struct kv_opts *kv);
 
 #endif

@@ -4,23 +4,26 @@
 
 #include <stdio.h>
 
+#include "vmm/optprop.h"
+
 enum {
 	OPT_HELP_NONE, OPT_HELP_DEVICES, OPT_HELP_DEVICE_PROPS,
 	OPT_HELP_MACHINES, OPT_HELP_CPUS, OPT_HELP_ACCELS, OPT_HELP_NETDEVS,
 };
 
-struct opt_help_prop {
-	const char *name, *type, *help;
-	const char *example;            /* a value the parser accepts */
-};
+struct vm_config;
 
-struct opt_help_dev {
+/* One -device vmm has (options_dev.c): its properties' table, which both
+ * parses them and is what "-device DRIVER,help" prints. */
+struct opt_dev {
 	const char *name, *bus, *desc;
-	const struct opt_help_prop *props;   /* name NULL ends */
+	const struct opt_prop *props;        /* name NULL ends */
+	int (*parse)(struct kv_opts *kv, struct vm_config *cfg, char *err,
+		     size_t len);
 };
 
-extern const struct opt_help_dev opt_help_devices[];   /* name NULL ends */
-const struct opt_help_dev *opt_help_find(const char *name);
+extern const struct opt_dev opt_devices[];   /* name NULL ends */
+const struct opt_dev *opt_dev_find(const char *name);
 
 /* Whether "-@opt @val" asks for help (QEMU's "help" or "?", or a
  * "help" property on -device): OPT_HELP_* */

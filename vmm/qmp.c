@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/util.h"
 #include "util/sandbox.h"
 #include "vmm/qmp.h"
 
@@ -24,9 +25,6 @@
  * that does not read has its replies queued up to QMP_MAX_OUTPUT, then
  * is disconnected; nobody ever waits for it.
  */
-#define QMP_EV_LISTEN 0xfffffffeu
-#define QMP_EV_WAKE   0xfffffffdu
-#define QMP_EV_TIMER  0xfffffffcu
 /* Events QEMU throttles to one a second (the newest one wins). */
 #define QMP_THROTTLE_MS 1000
 
@@ -40,13 +38,13 @@ static uint64_t qmp_now_ms(void)
 
 static void qmp_client_want_out(struct qmp *q, struct qmp_client *c, bool on)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0),
-				  .data.u32 = c->slot };
-
 	if (c->want_out == on)
 		return;
 	c->want_out = on;
-	epoll_ctl(q->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	/* Not on a loop: fed by qmp_client_input() (fuzzing, tests). */
+	if (q->loop.ready && c->watch >= 0)
+		evloop_set_events(&q->loop, c->watch,
+				  EPOLLIN | (on ? EPOLLOUT : 0));
 }
 
 /* Send what is queued, as far as the socket takes it now. */
@@ -128,16 +126,19 @@ static void qmp_client_close(struct qmp *q, unsigned int i)
 {
 	struct qmp_client *c = q->clients[i];
 
-	epoll_ctl(q->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->watch >= 0)
+		evloop_del(&q->loop, c->watch);
 	close(c->fd);
 	qmp_client_free(c);
 	q->clients[i] = NULL;
 }
 
-static void qmp_accept(struct qmp *q)
+static void qmp_client_ready(void *ctx, uint32_t events);
+
+static void qmp_accept(void *ctx, uint32_t events)
 {
+	struct qmp *q = ctx;
 	int fd = accept4(q->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct qmp_client *c;
 	unsigned int i;
 	json_t *g;
@@ -153,9 +154,14 @@ static void qmp_accept(struct qmp *q)
 	}
 	c->fd = fd;
 	c->slot = i;
+	c->q = q;
+	c->watch = evloop_add_fd(&q->loop, fd, EPOLLIN, qmp_client_ready, c);
+	if (c->watch < 0) {
+		close(fd);
+		free(c);
+		return;
+	}
 	q->clients[i] = c;
-	ev.data.u32 = i;
-	epoll_ctl(q->epfd, EPOLL_CTL_ADD, fd, &ev);
 	g = qmp_greeting();
 	qmp_send(q, c, g);
 	json_decref(g);
@@ -246,9 +252,8 @@ static void qmp_client_split(struct qmp *q, struct qmp_client *c)
 	c->start = c->depth ? 0 : c->in_len;
 }
 
-static void qmp_client_read(struct qmp *q, unsigned int i)
+static void qmp_client_read(struct qmp *q, struct qmp_client *c)
 {
-	struct qmp_client *c = q->clients[i];
 	char buf[16384];
 	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
@@ -311,10 +316,8 @@ static void qmp_broadcast(struct qmp *q, json_t *ev)
 
 static void qmp_arm_timer(struct qmp *q, uint64_t ms)
 {
-	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
-						.tv_nsec = (ms % 1000) * 1000000 + 1 } };
-
-	timerfd_settime(q->timer_fd, 0, &its, NULL);
+	/* +1: never 0, which would disarm it. */
+	evloop_timer_arm(&q->loop, q->timer, ms + 1, 0);
 }
 
 /* A throttled event: now if its last one left a second ago, else held
@@ -335,13 +338,11 @@ static void qmp_send_throttled(struct qmp *q, json_t *ev)
 	json_decref(ev);
 }
 
-static void qmp_timer(struct qmp *q)
+static void qmp_timer(void *ctx)
 {
-	uint64_t cnt;
+	struct qmp *q = ctx;
 	json_t *ev = q->throttle_held;
 
-	if (read(q->timer_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		return;
 	q->throttle_held = NULL;
 	if (ev)
 		qmp_send_throttled(q, ev);
@@ -377,62 +378,49 @@ static void qmp_flush_events(struct qmp *q)
 	json_decref(evs);
 }
 
-static void qmp_reap(struct qmp *q)
+static void qmp_wake(void *ctx, uint32_t events)
 {
+	qmp_flush_events(ctx);
+}
+
+static void qmp_client_ready(void *ctx, uint32_t events)
+{
+	struct qmp_client *c = ctx;
+
+	if (events & EPOLLOUT)
+		qmp_client_flush(c->q, c);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		qmp_client_read(c->q, c);
+}
+
+/* After each round: close the clients that went away during it. */
+static void qmp_reap(void *ctx)
+{
+	struct qmp *q = ctx;
+
 	for (unsigned int k = 0; k < QMP_MAX_CLIENTS; k++)
 		if (q->clients[k] && q->clients[k]->dead)
 			qmp_client_close(q, k);
 }
 
-static void *qmp_thread(void *arg)
+/* The loop is leaving: last words (SHUTDOWN) go out if the sockets take
+ * them. */
+static void qmp_last_words(void *ctx)
 {
-	struct qmp *q = arg;
+	struct qmp *q = ctx;
 
-	sandbox_enter_or_die(q->sandbox, SANDBOX_QMP);
-	for (;;) {
-		struct epoll_event ev[8];
-		int n = epoll_wait(q->epfd, ev, 8, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		for (int i = 0; i < n; i++) {
-			uint32_t tag = ev[i].data.u32;
-			struct qmp_client *c;
-
-			if (tag == QMP_EV_LISTEN) {
-				qmp_accept(q);
-			} else if (tag == QMP_EV_WAKE) {
-				qmp_flush_events(q);
-			} else if (tag == QMP_EV_TIMER) {
-				qmp_timer(q);
-			} else if (tag < QMP_MAX_CLIENTS && (c = q->clients[tag])) {
-				if (ev[i].events & EPOLLOUT)
-					qmp_client_flush(q, c);
-				if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-					qmp_client_read(q, tag);
-			}
-		}
-		qmp_reap(q);
-		if (__atomic_load_n(&q->stopping, __ATOMIC_ACQUIRE)) {
-			/* Last words (SHUTDOWN) go out if the sockets take them. */
-			qmp_flush_events(q);
-			if (q->throttle_held) {
-				qmp_broadcast(q, q->throttle_held);
-				json_decref(q->throttle_held);
-				q->throttle_held = NULL;
-			}
-			break;
-		}
+	qmp_flush_events(q);
+	if (q->throttle_held) {
+		qmp_broadcast(q, q->throttle_held);
+		json_decref(q->throttle_held);
+		q->throttle_held = NULL;
 	}
-	return NULL;
 }
 
 static void qmp_init_state(struct qmp *q, const struct qmp_ops *ops)
 {
 	memset(q, 0, sizeof(*q));
-	q->listen_fd = q->epfd = q->wake_fd = q->timer_fd = -1;
+	q->listen_fd = q->wake_fd = q->timer = -1;
 	q->ops = *ops;
 	pthread_mutex_init(&q->lock, NULL);
 	/* jansson seeds its hash tables from /dev/urandom on the first
@@ -441,25 +429,25 @@ static void qmp_init_state(struct qmp *q, const struct qmp_ops *ops)
 	q->pending_events = json_array();
 }
 
-/* The QMP thread's epoll set: the listening socket, the wake-up eventfd
- * and the throttle timer. */
+/* The QMP thread's loop: the listening socket, the wake-up eventfd that
+ * qmp_emit() writes, the throttle timer, then one watch per client. */
 static int qmp_init_loop(struct qmp *q)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	int r;
 
 	if (listen(q->listen_fd, 4) < 0)
 		return -errno;
-	q->epfd = epoll_create1(EPOLL_CLOEXEC);
 	q->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	q->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (q->epfd < 0 || q->wake_fd < 0 || q->timer_fd < 0)
+	if (q->wake_fd < 0)
 		return -errno;
-	ev.data.u32 = QMP_EV_LISTEN;
-	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->listen_fd, &ev);
-	ev.data.u32 = QMP_EV_WAKE;
-	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->wake_fd, &ev);
-	ev.data.u32 = QMP_EV_TIMER;
-	epoll_ctl(q->epfd, EPOLL_CTL_ADD, q->timer_fd, &ev);
+	r = evloop_init(&q->loop, "vmm-qmp");
+	if (r < 0)
+		return r;
+	evloop_set_hooks(&q->loop, qmp_reap, qmp_last_words, q);
+	if ((r = evloop_add_fd(&q->loop, q->listen_fd, EPOLLIN, qmp_accept, q)) < 0 ||
+	    (r = evloop_add_fd(&q->loop, q->wake_fd, EPOLLIN, qmp_wake, q)) < 0 ||
+	    (r = q->timer = evloop_add_timer(&q->loop, qmp_timer, q)) < 0)
+		return r;
 	return 0;
 }
 
@@ -510,15 +498,7 @@ int qmp_init_tcp(struct qmp *q, const char *host, const char *port,
 
 int qmp_start(struct qmp *q, const struct sandbox *sb)
 {
-	int r;
-
-	q->sandbox = sb;
-	r = pthread_create(&q->thread, NULL, qmp_thread, q);
-
-	if (r)
-		return -r;
-	q->started = true;
-	return 0;
+	return evloop_start(&q->loop, sb, SANDBOX_QMP);
 }
 
 /*
@@ -558,27 +538,15 @@ void qmp_emit(struct qmp *q, const char *name, json_t *data)
 
 void qmp_stop(struct qmp *q)
 {
-	uint64_t one = 1;
-
-	if (q->started) {
-		__atomic_store_n(&q->stopping, true, __ATOMIC_RELEASE);
-		if (write(q->wake_fd, &one, sizeof(one)) < 0)
-			pr_warn("qmp: cannot wake the QMP thread");
-		pthread_join(q->thread, NULL);
-		q->started = false;
-	}
+	/* The thread sends the last words (qmp_last_words) and leaves. */
+	evloop_stop(&q->loop);
 	for (unsigned int i = 0; i < QMP_MAX_CLIENTS; i++)
 		if (q->clients[i])
 			qmp_client_close(q, i);
-	if (q->listen_fd >= 0)
-		close(q->listen_fd);
-	if (q->epfd >= 0)
-		close(q->epfd);
-	if (q->wake_fd >= 0)
-		close(q->wake_fd);
-	if (q->timer_fd >= 0)
-		close(q->timer_fd);
-	q->listen_fd = q->epfd = q->wake_fd = q->timer_fd = -1;
+	evloop_exit(&q->loop);
+	util_close_fd(&q->listen_fd);
+	util_close_fd(&q->wake_fd);
+	q->timer = -1;
 	json_decref(q->throttle_held);
 	q->throttle_held = NULL;
 	if (q->path) {

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/evloop.h"
+
 /*
  * The QEMU Machine Protocol on a Unix socket, as QEMU speaks it, so that
  * qmp-shell, python's qemu.qmp and socat work unchanged: greeting,
@@ -49,8 +51,12 @@ struct qmp_ops {
 #define QMP_MAX_OUTPUT  (1u << 20)   /* queued to one client, at most */
 #define QMP_MAX_EVENTS  1024         /* queued for the QMP thread */
 
+struct qmp;
+
 struct qmp_client {
+	struct qmp *q;
 	int fd;
+	int watch;                       /* in the QMP loop; -1: none */
 	unsigned int slot;
 	bool negotiated;
 	bool dead;                       /* closed at the end of the round */
@@ -68,16 +74,14 @@ struct qmp_client {
 struct sandbox;
 
 struct qmp {
-	const struct sandbox *sandbox;  /* the thread confines itself */
 	struct qmp_ops ops;
 	char *path;
-	int listen_fd, epfd, wake_fd, timer_fd;
-	pthread_t thread;
-	bool started;
+	int listen_fd, wake_fd;
+	int timer;                       /* the throttle's, in the loop */
+	struct evloop loop;              /* the QMP thread's */
 	pthread_mutex_t lock;            /* pending_events, dropped_events */
 	json_t *pending_events;          /* array */
 	unsigned long dropped_events;
-	bool stopping;
 	/* The QMP thread's own: clients, the throttled event. */
 	struct qmp_client *clients[QMP_MAX_CLIENTS];
 	uint64_t throttle_last;          /* ms, when the last one was sent */

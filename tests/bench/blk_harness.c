@@ -47,7 +47,7 @@ static uint64_t rnd(void)
 int main(int argc, char **argv)
 {
 	struct blk_opts o = { .cache = BLK_CACHE_NONE, .queue_size = QSZ };
-	struct virtio_pci_backend be = { 0 };
+	struct virtio_pci_host be = { 0 };
 	uint8_t *ram;
 	struct vring_desc *desc;
 	struct vring_avail *avail;

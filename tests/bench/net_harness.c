@@ -151,12 +151,6 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-static int no_poll(void *ctx, int watch, bool on)
-{
-	(void)ctx; (void)watch; (void)on;
-	return 0;   /* the harness polls the tap itself */
-}
-
 static void bring_up(bool tx)
 {
 	uint32_t f = 1u << VIRTIO_NET_F_MRG_RXBUF;
@@ -293,7 +287,7 @@ int main(int argc, char **argv)
 {
 	struct net_opts o = { .n_fds = 1, .vnet_hdr = true, .queue_size = QSZ,
 			      .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
-	struct virtio_pci_backend be = { 0 };
+	struct virtio_pci_host be = { 0 };
 	char name[IFNAMSIZ], err[256];
 	unsigned int secs;
 	pthread_t th;
@@ -328,7 +322,6 @@ int main(int argc, char **argv)
 	vdrv_init(&drv);
 	if (net_init(&net, &gm, &o, &be) < 0)
 		return 1;
-	net.rx_poll = no_poll;
 	bring_up(tx);
 
 	if (!tx)

@@ -17,7 +17,7 @@ static void complete(void *ctx)
 }
 
 static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { }
-static const struct virtio_pci_backend be = { .msix_fire = fire };
+static const struct virtio_pci_host be = { .msix_fire = fire };
 
 static void remove_img(void)
 {

@@ -2,7 +2,7 @@
 /* Kernel images from the user: ELF (64 and 32), bzImage headers, and the
  * payload decompressors (gzip, lz4, xz, zstd), into a small guest RAM. */
 #include "tests/fuzz/fuzz.h"
-#include "vmm/boot.h"
+#include "boot/boot.h"
 
 static uint8_t *ram;
 

@@ -23,7 +23,7 @@ static void rx(void *ctx)
 }
 
 static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { }
-static const struct virtio_pci_backend be = { .msix_fire = fire };
+static const struct virtio_pci_host be = { .msix_fire = fire };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

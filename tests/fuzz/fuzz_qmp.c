@@ -29,12 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.balloon_stats = b_stats, .stats_interval_get = iv_get,
 		.stats_interval_set = iv_set, .quit = do_quit,
 	};
-	q.epfd = -1;
 	if (!c || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0) {
 		free(c);
 		return 0;
 	}
 	c->fd = sv[0];
+	c->watch = -1;
 	while (f.n && !c->dead) {
 		size_t chunk = 1 + fin_get(&f, 1) * 4;
 

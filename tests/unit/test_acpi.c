@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "devices/legacy.h"
-#include "vmm/aml.h"
-#include "vmm/bootinfo.h"
-#include "vmm/layout.h"
+#include "boot/aml.h"
+#include "boot/bootinfo.h"
+#include "boot/layout.h"
 
 #define RAM_SIZE (16u << 20)
 GUEST_RAM_SUITE(acpi, RAM_SIZE);

@@ -15,7 +15,7 @@ static int fired[8], actual_calls;
 static uint32_t last_actual;
 
 static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { fired[v]++; }
-static const struct virtio_pci_backend be = { .msix_fire = fire };
+static const struct virtio_pci_host be = { .msix_fire = fire };
 static void on_actual(void *c, uint32_t a) { actual_calls++; last_actual = a; }
 
 static void wr(unsigned int off, uint32_t v, unsigned int len)

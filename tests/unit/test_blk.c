@@ -29,7 +29,7 @@ static struct vdrv drv;
 static char path[] = "/tmp/vmm-blk-unit-XXXXXX";
 
 static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { }
-static const struct virtio_pci_backend be = { .msix_fire = fire };
+static const struct virtio_pci_host be = { .msix_fire = fire };
 
 static void wr(unsigned int off, uint32_t v, unsigned int len)
 {
@@ -219,7 +219,7 @@ ParameterizedTestParameters(blk, round_trip)
 ParameterizedTest(int *aio, blk, round_trip)
 {
 	start((struct blk_opts){ .aio = *aio, .num_queues = 2, .discard = true });
-	cr_assert_eq(b.use_pool, *aio == BLK_AIO_THREADS);
+	cr_assert_eq(b.engine, *aio == BLK_AIO_THREADS ? &blk_engine_pool : &blk_engine_uring);
 	bring_up();
 	for (unsigned int q = 0; q < 2; q++) {
 		memset(ram + DATA, 0xa0 + q, 8192);

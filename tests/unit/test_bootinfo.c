@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/bootinfo.h"
-#include "vmm/layout.h"
+#include "boot/bootinfo.h"
+#include "boot/layout.h"
 
 #define RAM_SIZE (64u << 20)
 GUEST_RAM_SUITE(bootinfo, RAM_SIZE);

@@ -9,7 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "vmm/boot.h"
+#include "boot/boot.h"
 
 #define SETUP_SECTS 4
 #define PM_OFF ((SETUP_SECTS + 1) * 512)

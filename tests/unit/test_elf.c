@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/boot.h"
+#include "boot/boot.h"
 
 #define RAM_SIZE (32u << 20)
 GUEST_RAM_SUITE(elf, RAM_SIZE);

@@ -291,12 +291,12 @@ Test(options, netdev_refusals)
 		{ "tap,id=n0,script=/etc/qemu-ifup", NULL, "runs no scripts" },
 		{ "tap,id=n0,queues=8", NULL, "queues=8 is not between 1 and 7" },
 		{ "tap,id=n0,fd=3,queues=2", NULL, "fd= takes one open tap" },
-		{ "tap,id=n0,colour=red", NULL, "unknown option 'colour'" },
+		{ "tap,id=n0,colour=red", NULL, "unknown property 'colour'" },
 		{ "tap,id=n0", "virtio-net-pci,netdev=n1", "no -netdev with id 'n1'" },
 		{ "tap,id=n0", "virtio-net-pci", "netdev= is missing" },
 		{ "tap,id=n0", "virtio-net-pci,netdev=n0,mac=01:02:03:04:05:06", "bad value '01:02:03:04:05:06' for 'mac'" },
 		{ "tap,id=n0", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34", "bad value" },
-		{ "tap,id=n0", "virtio-net-pci,netdev=n0,host_mtu=10", "bad value '10' for 'host_mtu'" },
+		{ "tap,id=n0", "virtio-net-pci,netdev=n0,host_mtu=10", "host_mtu=10 is not between 68 and 65535" },
 		{ "tap,id=n0", "virtio-net-pci,netdev=n0,speed=10", "unknown property 'speed'" },
 	};
 
@@ -522,8 +522,8 @@ Test(options, nodefaults_and_daemonize)
  * with the example value the list gives. */
 Test(options, device_help_lists_what_parses)
 {
-	for (const struct opt_help_dev *d = opt_help_devices; d->name; d++) {
-		for (const struct opt_help_prop *p = d->props; p->name; p++) {
+	for (const struct opt_dev *d = opt_devices; d->name; d++) {
+		for (const struct opt_prop *p = d->props; p->name; p++) {
 			struct vm_config cfg;
 			char err[256] = "", dev[256];
 			const char *req = !strcmp(d->name, "virtio-blk-pci") ? "drive=d0," :

@@ -31,7 +31,7 @@ static struct vdrv drv;
 static bool stop;   /* atomic: the other thread polls it */
 
 static void fire(void *c, unsigned int v, uint64_t a, uint32_t d) { }
-static const struct virtio_pci_backend be = { .msix_fire = fire };
+static const struct virtio_pci_host be = { .msix_fire = fire };
 
 static void setup(void)
 {

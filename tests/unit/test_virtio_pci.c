@@ -66,7 +66,9 @@ static void upd(void *c, unsigned int v, uint64_t a, uint32_t d, bool m) { rec.u
 static void intx(void *c, int l) { rec.intx_level = l; }
 static void moved(void *c, unsigned int q, uint64_t a) { rec.notify_addr[q] = a; }
 
-static const struct virtio_pci_backend be = { fire, upd, intx, moved, NULL };
+static const struct virtio_pci_host be = {
+	.msix_fire = fire, .msix_update = upd, .intx = intx, .notify_moved = moved,
+};
 
 static uint32_t rd(unsigned int off, unsigned int len)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "util/le.h"
-#include "vmm/aml.h"
+#include "boot/aml.h"
 
 #define AML_ZERO_OP    0x00
 #define AML_ONE_OP     0x01

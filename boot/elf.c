@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "util/log.h"
-#include "vmm/boot.h"
-#include "vmm/layout.h"
+#include "boot/boot.h"
+#include "boot/layout.h"
 
 /* A kernel has a handful of segments; thousands is a hostile file. */
 #define ELF_MAX_PHDRS 64

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VMM_AML_H
-#define VMM_AML_H
+#ifndef BOOT_AML_H
+#define BOOT_AML_H
 
 #include <stdbool.h>
 #include <stddef.h>

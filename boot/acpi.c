@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "vmm/bootinfo.h"
-#include "vmm/aml.h"
-#include "vmm/layout.h"
+#include "boot/bootinfo.h"
+#include "boot/aml.h"
+#include "boot/layout.h"
 #include "devices/legacy.h"
 #include "devices/pci.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VMM_LAYOUT_H
-#define VMM_LAYOUT_H
+#ifndef BOOT_LAYOUT_H
+#define BOOT_LAYOUT_H
 
 /*
  * Guest-physical memory map of the machine. Boot structures sit in low RAM

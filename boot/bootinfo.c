@@ -5,8 +5,8 @@
 #include <asm/e820.h>
 
 #include "util/util.h"
-#include "vmm/bootinfo.h"
-#include "vmm/layout.h"
+#include "boot/bootinfo.h"
+#include "boot/layout.h"
 #include "devices/pci.h"
 
 #ifndef E820_RAM

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VMM_BOOTINFO_H
-#define VMM_BOOTINFO_H
+#ifndef BOOT_BOOTINFO_H
+#define BOOT_BOOTINFO_H
 
 #include <stdint.h>
 
 #include <asm/bootparam.h>
 
 #include "kvm/guestmem.h"
-#include "vmm/boot.h"
+#include "boot/boot.h"
 
 /* E820 memory map of the machine; returns the number of entries. */
 #define E820_MAX 8

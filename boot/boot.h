@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VMM_BOOT_H
-#define VMM_BOOT_H
+#ifndef BOOT_BOOT_H
+#define BOOT_BOOT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
 
 #include "util/log.h"
 #include "util/util.h"
-#include "vmm/boot.h"
-#include "vmm/layout.h"
+#include "boot/boot.h"
+#include "boot/layout.h"
 
 #define SETUP_HDR_OFF     0x1f1
 #define BOOT_FLAG         0xaa55
