@@ -214,7 +214,7 @@ static int acpi_build_fadt(struct acpi_alloc *al, uint64_t dsdt, uint64_t *gpa)
  * then refuses the line with -EBUSY).
  */
 static int acpi_build_madt(struct acpi_alloc *al, unsigned int ncpus,
-			   uint64_t *gpa)
+			   const uint8_t *apic_ids, uint64_t *gpa)
 {
 	size_t len = sizeof(struct acpi_header) + 8 +
 		     ncpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
@@ -234,7 +234,7 @@ static int acpi_build_madt(struct acpi_alloc *al, unsigned int ncpus,
 	memcpy(m + 4, &flags, 4);
 	m += 8;
 	for (unsigned int i = 0; i < ncpus; i++) {
-		struct madt_lapic l = { 0, sizeof(l), i, i, 1 };
+		struct madt_lapic l = { 0, sizeof(l), i, apic_ids ? apic_ids[i] : i, 1 };
 
 		memcpy(m, &l, sizeof(l));
 		m += sizeof(l);
@@ -268,7 +268,8 @@ static int acpi_build_mcfg(struct acpi_alloc *al, uint64_t *gpa)
 	return 0;
 }
 
-int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa)
+int acpi_build(const struct guestmem *gm, unsigned int ncpus,
+	       const uint8_t *apic_ids, uint64_t *rsdp_gpa)
 {
 	struct acpi_alloc al = { gm, LAYOUT_ACPI };
 	uint64_t rsdp_at, xsdt_at, dsdt, entries[3];
@@ -289,7 +290,7 @@ int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp_gpa
 		return -E2BIG;
 	if ((r = acpi_build_dsdt(&al, &dsdt)) < 0 ||
 	    (r = acpi_build_fadt(&al, dsdt, &entries[0])) < 0 ||
-	    (r = acpi_build_madt(&al, ncpus, &entries[1])) < 0 ||
+	    (r = acpi_build_madt(&al, ncpus, apic_ids, &entries[1])) < 0 ||
 	    (r = acpi_build_mcfg(&al, &entries[2])) < 0)
 		return r;
 

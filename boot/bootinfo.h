@@ -60,7 +60,9 @@ int bootinfo_place_initrd(const struct guestmem *gm,
 			  const struct boot_kernel *bk, uint64_t size,
 			  uint64_t *gpa);
 
-/* ACPI: RSDP, XSDT, FADT, DSDT, MADT for @ncpus. Returns the RSDP address. */
-int acpi_build(const struct guestmem *gm, unsigned int ncpus, uint64_t *rsdp);
+/* ACPI: RSDP, XSDT, FADT, DSDT, MADT for @ncpus whose local APIC IDs are
+ * @apic_ids (NULL: 0..ncpus-1). Returns the RSDP address. */
+int acpi_build(const struct guestmem *gm, unsigned int ncpus,
+	       const uint8_t *apic_ids, uint64_t *rsdp);
 
 #endif

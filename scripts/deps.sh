@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="gcc make pkg-config liburing-dev libcriterion-dev libjansson-dev
-      liblz4-dev zlib1g-dev liblzma-dev libzstd-dev libseccomp-dev
+      liblz4-dev zlib1g-dev liblzma-dev libzstd-dev libseccomp-dev libslirp-dev
       busybox-static cpio
       binutils python3 time tmux acpica-tools socat groff-base
       qemu-system-x86 clang libclang-rt-14-dev"

@@ -7,6 +7,7 @@
  * mmap and mprotect never get PROT_EXEC: nothing maps code after setup.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ enum {
 	SET_FILEIO = 1 << 4,  /* aio=threads: positioned file I/O */
 	SET_SOCKET = 1 << 5,  /* serving accepted control-socket clients */
 	SET_TEARDOWN = 1 << 6,/* main: stop the others, release resources */
+	SET_NETSTACK = 1 << 7,/* -netdev user: sockets made for the guest */
 };
 
 enum {
@@ -37,6 +39,7 @@ enum {
 	IOC_IRQ = 1 << 1,     /* raising interrupts, re-wiring fast paths */
 	IOC_TUN = 1 << 2,     /* offloads and queue attach on a tap */
 	IOC_TTY = 1 << 3,     /* restoring the terminal */
+	IOC_SOCK = 1 << 4,    /* bytes waiting, non-blocking mode */
 };
 
 struct sc_set {
@@ -67,6 +70,15 @@ static const char *const socket_calls[] = {
 	"accept4", "accept", "recvfrom", "recvmsg", "sendto", "sendmsg",
 	"shutdown", "fcntl", NULL,
 };
+/* libslirp opens, for the guest's connections, the sockets the host
+ * end of each needs; openat (read-only, see sandbox_build()) is for
+ * /etc/resolv.conf, re-read when the guest asks 10.0.2.3. */
+static const char *const netstack_calls[] = {
+	"socket", "connect", "bind", "listen", "getsockname", "getpeername",
+	"setsockopt", "getsockopt", "accept4", "accept", "recvfrom", "recvmsg",
+	"sendto", "sendmsg", "shutdown", "fcntl", "poll", "ppoll", "lseek",
+	NULL,
+};
 static const char *const teardown_calls[] = {
 	"unlink", "io_uring_enter", "epoll_ctl", "fcntl",
 	"fdatasync", "fsync", NULL,
@@ -76,7 +88,7 @@ static const struct sc_set sc_sets[] = {
 	{ SET_BASE, base_calls },       { SET_DEVICE, device_calls },
 	{ SET_EPOLL, epoll_calls },     { SET_POLL, poll_calls },
 	{ SET_FILEIO, fileio_calls },   { SET_SOCKET, socket_calls },
-	{ SET_TEARDOWN, teardown_calls },
+	{ SET_TEARDOWN, teardown_calls }, { SET_NETSTACK, netstack_calls },
 };
 
 struct ioc_set {
@@ -93,6 +105,7 @@ static const struct ioc_set ioc_sets[] = {
 		     KVM_IRQFD, KVM_IOEVENTFD } },
 	{ IOC_TUN, { TUNSETOFFLOAD, TUNSETQUEUE, TUNSETVNETHDRSZ } },
 	{ IOC_TTY, { TCGETS, TCSETS, TCSETSW, TCSETSF } },
+	{ IOC_SOCK, { FIONREAD, FIONBIO } },
 };
 
 struct class_def {
@@ -112,6 +125,7 @@ static const struct class_def classes[SANDBOX_NR_CLASSES] = {
 	[SANDBOX_BLK_POOL] = { "blk-pool", SET_BASE | SET_FILEIO, 0 },
 	[SANDBOX_QMP] = { "qmp", SET_BASE | SET_EPOLL | SET_SOCKET, IOC_IRQ },
 	[SANDBOX_CONSOLE] = { "console", SET_BASE | SET_EPOLL, IOC_IRQ },
+	[SANDBOX_NET_USER] = { "net-user", SET_BASE | SET_NETSTACK, IOC_SOCK },
 };
 
 const char *sandbox_class_name(enum sandbox_class cls)
@@ -130,6 +144,8 @@ bool sandbox_allows(enum sandbox_class cls, const char *name)
 		return classes[cls].sets & SET_BASE;
 	if (!strcmp(name, "ioctl"))
 		return classes[cls].iocs != 0;
+	if (!strcmp(name, "openat"))
+		return classes[cls].sets & SET_NETSTACK;
 	for (size_t s = 0; s < sizeof(sc_sets) / sizeof(sc_sets[0]); s++) {
 		if (!(classes[cls].sets & sc_sets[s].bit))
 			continue;
@@ -178,6 +194,10 @@ static int sandbox_build(scmp_filter_ctx ctx, enum sandbox_class cls)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* Files read-only: the user-mode network's resolv.conf. */
+	if (r == 0 && (c->sets & SET_NETSTACK))
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
 	/* Signals only to our own threads (pthread_kill, abort). */
 	if (r == 0 && (c->sets & SET_BASE))
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,

@@ -19,6 +19,7 @@ enum sandbox_class {
 	SANDBOX_BLK_POOL, /* aio=threads workers: file I/O only */
 	SANDBOX_QMP,      /* the control socket */
 	SANDBOX_CONSOLE,  /* serial input from stdin */
+	SANDBOX_NET_USER, /* -netdev user: libslirp, the guest's sockets */
 	SANDBOX_NR_CLASSES
 };
 

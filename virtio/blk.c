@@ -19,7 +19,6 @@
 
 /* A request's data may span this many descriptors (the driver's limit;
  * longer chains are refused with IOERR). */
-#define BLK_SEG_MAX      254
 #define BLK_SIZE_MAX     (1u << 20)
 
 static void blk_config_read(void *dev, unsigned int off, uint8_t *data,
@@ -281,25 +280,17 @@ static int blk_refuse_non_raw(struct blk_dev *b, char *err, size_t errlen)
 }
 
 /* -snapshot: the image stays open read-only (and read-locked, so nobody
- * writes it under us); the guest gets the copy. */
-static int blk_use_snapshot(struct blk_dev *b, const struct stat *st,
-			    char *err, size_t errlen)
+ * writes it under us); the guest's writes go to an overlay. */
+static int blk_use_snapshot(struct blk_dev *b, char *err, size_t errlen)
 {
-	int fd;
+	int r = blk_snapshot_open(&b->snap, b->fd, b->size);
 
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errlen, "snapshot: '%s' is not a regular file (a block device cannot be copied for a snapshot).",
-			 b->opts.path);
-		return -EINVAL;
+	if (r < 0) {
+		snprintf(err, errlen, "snapshot: cannot make a temporary overlay for '%s' in $TMPDIR or /var/tmp: %s.",
+			 b->opts.path, strerror(-r));
+		return r;
 	}
-	fd = blk_snapshot_open(b->fd, st->st_size);
-	if (fd < 0) {
-		snprintf(err, errlen, "snapshot: cannot make a temporary copy of '%s' in $TMPDIR or /var/tmp: %s.",
-			 b->opts.path, strerror(-fd));
-		return fd;
-	}
-	b->image_fd = b->fd;
-	b->fd = fd;
+	b->snap_on = true;
 	return 0;
 }
 
@@ -345,8 +336,6 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 		return r;
 	if (fstat(b->fd, &st) < 0)
 		return -errno;
-	if (o->snapshot && !o->read_only && (r = blk_use_snapshot(b, &st, err, errlen)) < 0)
-		return r;
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(b->fd, BLKGETSIZE64, &b->size) < 0)
 			return -errno;
@@ -360,6 +349,8 @@ static int blk_open(struct blk_dev *b, char *err, size_t errlen)
 	/* A trailing partial block is not visible to the guest. */
 	b->geo.capacity = (b->size / (BLK_SECTOR << b->geo.lbs_shift))
 			  << b->geo.lbs_shift;
+	if (o->snapshot && !o->read_only)
+		return blk_use_snapshot(b, err, errlen);
 	return 0;
 }
 
@@ -375,7 +366,8 @@ static int blk_start_backend(struct blk_dev *b, char *err, size_t errlen)
 			 strerror(errno));
 		return -errno;
 	}
-	if (b->opts.aio != BLK_AIO_THREADS) {
+	/* The overlay's requests run on the pool (blk_snapshot.c). */
+	if (b->opts.aio != BLK_AIO_THREADS && !b->snap_on) {
 		b->engine = &blk_engine_uring;
 		r = b->engine->start(b);
 		if (r == 0)
@@ -416,7 +408,7 @@ int blk_init(struct blk_dev *b, const struct guestmem *gm,
 	pthread_mutex_init(&b->lock, NULL);
 	b->gm = gm;
 	b->opts = *o;
-	b->fd = b->cq_efd = b->image_fd = -1;
+	b->fd = b->cq_efd = -1;
 	b->qsize = o->queue_size ? o->queue_size : 256;
 	b->nq = o->num_queues ? o->num_queues : 1;
 	if (b->nq > BLK_MAX_QUEUES || (lbs != 512 && lbs != 4096) ||
@@ -491,7 +483,9 @@ void blk_exit(struct blk_dev *b)
 			blk_inflight_release(&b->inflight[i]);
 	util_close_fd(&b->cq_efd);
 	util_close_fd(&b->fd);
-	util_close_fd(&b->image_fd);
+	if (b->snap_on)
+		blk_snapshot_close(&b->snap);
+	b->snap_on = false;
 	free(b->inflight);
 	b->inflight = NULL;
 }

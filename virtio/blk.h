@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "virtio/blk_req.h"
+#include "virtio/blk_snapshot.h"
 #include "virtio/blk_types.h"
 #include "virtio/virtio_pci.h"
 
@@ -23,6 +24,7 @@
 
 #define BLK_MAX_QUEUES   16
 #define BLK_INLINE_IOVS  4
+#define BLK_SEG_MAX      254          /* data buffers per request */
 
 struct sandbox;
 
@@ -39,7 +41,7 @@ struct blk_opts {
 	uint16_t physical_block_size; /* 0: the logical size */
 	const struct sandbox *sandbox; /* for aio=threads workers; may be NULL */
 	bool format_raw;              /* format=raw given: no probing */
-	bool snapshot;                /* -snapshot: writes go to a throwaway copy */
+	bool snapshot;                /* -snapshot: writes go to a throwaway overlay */
 };
 
 /* One request on its way through a backend. */
@@ -72,6 +74,10 @@ struct blk_pool {
 	unsigned int running;
 	bool stop;
 	int fd, efd;
+	/* What a worker does with a request: blk_inflight_run() on fd, or
+	 * this (the -snapshot overlay's). */
+	void (*run)(void *ctx, struct blk_inflight *f);
+	void *run_ctx;
 	const struct sandbox *sandbox;  /* the workers confine themselves */
 };
 
@@ -104,7 +110,8 @@ struct blk_dev {
 	const struct guestmem *gm;
 	struct blk_opts opts;
 	int fd;
-	int image_fd;                 /* -snapshot: the image, read-locked; -1 */
+	struct blk_snapshot snap;     /* -snapshot: the overlay (snap_on) */
+	bool snap_on;
 	uint64_t size;                /* bytes */
 	struct blk_geometry geo;
 	uint8_t wce;                  /* writeback cache enabled (config) */
@@ -148,6 +155,11 @@ void blk_inflight_release(struct blk_inflight *f);
 int blk_pool_start(struct blk_pool *p, int fd, int efd, unsigned int n,
 		   const struct sandbox *sb);
 void blk_pool_queue(struct blk_pool *p, struct blk_inflight *f);
+/* Move @len bytes at @off through @n iovecs (edited as it goes),
+ * continuing after short transfers; the bytes moved (fewer at the end of
+ * the file) or -errno. */
+int64_t blk_rw_all(int fd, bool write, struct iovec *iov, unsigned int n,
+		   uint64_t off, uint64_t len, int flags);
 struct blk_inflight *blk_pool_take_done(struct blk_pool *p);
 /* Wait for queued and running jobs, then end the threads. */
 void blk_pool_stop(struct blk_pool *p);

@@ -14,9 +14,8 @@
 #include "util/sandbox.h"
 #include "virtio/blk.h"
 
-/* Move @len bytes, continuing after short transfers; bytes or -errno. */
-static int64_t blk_rw_all(int fd, bool write, struct iovec *iov,
-			  unsigned int n, uint64_t off, uint64_t len, int flags)
+int64_t blk_rw_all(int fd, bool write, struct iovec *iov, unsigned int n,
+		   uint64_t off, uint64_t len, int flags)
 {
 	uint64_t done = 0;
 
@@ -99,7 +98,10 @@ static void *blk_pool_worker(void *arg)
 		p->running++;
 		pthread_mutex_unlock(&p->lock);
 
-		blk_inflight_run(p->fd, f);
+		if (p->run)
+			p->run(p->run_ctx, f);
+		else
+			blk_inflight_run(p->fd, f);
 
 		pthread_mutex_lock(&p->lock);
 		p->running--;
@@ -176,6 +178,11 @@ static int blk_pool_engine_start(struct blk_dev *b)
 	int r = blk_pool_start(&b->pool, b->fd, b->cq_efd, 4, b->opts.sandbox);
 
 	b->pool_ok = r == 0;
+	/* Before any request: the workers read it with the first job. */
+	if (r == 0 && b->snap_on) {
+		b->pool.run = blk_snapshot_run;
+		b->pool.run_ctx = &b->snap;
+	}
 	return r;
 }
 

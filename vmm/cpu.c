@@ -39,35 +39,53 @@ static unsigned int order_base_2(unsigned int n)
 	return b;
 }
 
-void cpu_patch_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int ncpus)
+unsigned int cpu_topo_count(const struct cpu_topo *t)
 {
-	unsigned int shift = order_base_2(ncpus);
+	return t->sockets * t->cores * t->threads;
+}
+
+unsigned int cpu_topo_apic_id(const struct cpu_topo *t, unsigned int i)
+{
+	unsigned int tb = order_base_2(t->threads), cb = order_base_2(t->cores);
+	unsigned int thread = i % t->threads;
+	unsigned int core = (i / t->threads) % t->cores;
+	unsigned int socket = i / (t->threads * t->cores);
+
+	return socket << (cb + tb) | core << tb | thread;
+}
+
+void cpu_patch_cpuid(struct kvm_cpuid2 *c, unsigned int apic,
+		     const struct cpu_topo *t)
+{
+	unsigned int tb = order_base_2(t->threads), cb = order_base_2(t->cores);
+	unsigned int per_pkg = t->cores * t->threads;   /* logical CPUs */
+	unsigned int core = (apic >> tb) & ((1u << cb) - 1);
 
 	for (unsigned int i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		switch (e->function) {
 		case 1:
-			/* Initial APIC id, logical processors per package. */
-			e->ebx = (e->ebx & 0xffff) | (id << 24) |
-				 ((ncpus > 255 ? 255 : ncpus) << 16);
+			/* Initial APIC ID; IDs a package spans (a power of two). */
+			e->ebx = (e->ebx & 0xffff) | (apic << 24) |
+				 ((1u << (cb + tb)) << 16);
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
-			if (ncpus > 1)
+			if (per_pkg > 1)
 				e->edx |= CPUID_1_EDX_HTT;
 			else
 				e->edx &= ~CPUID_1_EDX_HTT;
 			break;
 		case 0xb:
 		case 0x1f:
-			/* One thread per core, @ncpus cores in one package. */
-			e->edx = id;
+			/* Level 0: threads of a core; level 1: a package. */
+			e->edx = apic;
 			if (e->index == 0) {
-				e->eax = 0;
-				e->ebx = 1;
+				e->eax = tb;
+				e->ebx = t->threads;
 				e->ecx = (1u << 8) | 0;
 			} else if (e->index == 1) {
-				e->eax = shift;
-				e->ebx = ncpus;
+				e->eax = cb + tb;
+				e->ebx = per_pkg;
 				e->ecx = (2u << 8) | 1;
 			} else {
 				e->eax = e->ebx = 0;
@@ -75,18 +93,20 @@ void cpu_patch_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int ncpus)
 			}
 			break;
 		case 4:
-			/* Cores per package, for the Intel topology code. */
-			e->eax = (e->eax & 0x03ffffff) |
-				 (((1u << shift) - 1) << 26);
+			/* Core IDs per package, for the Intel topology code. */
+			e->eax = (e->eax & 0x03ffffff) | (((1u << cb) - 1) << 26);
 			break;
 		case 0x80000008:
-			e->ecx = (e->ecx & ~0xf0ffu) | (shift << 12) |
-				 ((ncpus - 1) & 0xff);
+			/* AMD: APIC ID bits of a package, logical CPUs - 1. */
+			e->ecx = (e->ecx & ~0xf0ffu) | ((cb + tb) << 12) |
+				 ((per_pkg - 1) & 0xff);
 			break;
 		case 0x8000001e:
-			e->eax = id;
-			e->ebx = (e->ebx & ~0xffffu) | id;
-			e->ecx &= ~0xffu;
+			/* AMD TOPOEXT: threads per core - 1, core ID; one node
+			 * per socket. */
+			e->eax = apic;
+			e->ebx = (e->ebx & ~0xffffu) | ((t->threads - 1) << 8) | core;
+			e->ecx = (e->ecx & ~0x7ffu) | (apic >> (cb + tb));
 			break;
 		}
 	}
@@ -115,7 +135,7 @@ static void cpu_set_msrs(struct kvm_vcpu *vcpu)
 }
 
 int cpu_setup_vcpu(struct kvm_vcpu *vcpu, const struct kvm_cpuid2 *supported,
-		   unsigned int ncpus)
+		   const struct cpu_topo *t)
 {
 	size_t sz = sizeof(*supported) +
 		    supported->nent * sizeof(supported->entries[0]);
@@ -126,7 +146,7 @@ int cpu_setup_vcpu(struct kvm_vcpu *vcpu, const struct kvm_cpuid2 *supported,
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, supported, sz);
-	cpu_patch_cpuid(c, vcpu->id, ncpus);
+	cpu_patch_cpuid(c, vcpu->id, t);
 	r = kvm_vcpu_set_cpuid(vcpu, c);
 	free(c);
 	if (r < 0)

@@ -423,11 +423,12 @@ static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 	for (unsigned int i = 0; i < m->cfg->ncpus; i++) {
 		struct vcpu_thread *t = &m->vcpus.t[i];
 
-		r = kvm_vcpu_create(&m->kvm, &t->vcpu, i);
+		/* KVM's vCPU id is its APIC ID (vmm/cpu.h). */
+		r = kvm_vcpu_create(&m->kvm, &t->vcpu, m->apic_ids[i]);
 		if (r < 0)
 			break;
 		m->vcpus.n++;
-		r = cpu_setup_vcpu(&t->vcpu, cpuid, m->cfg->ncpus);
+		r = cpu_setup_vcpu(&t->vcpu, cpuid, &m->topo);
 		if (r < 0)
 			break;
 	}
@@ -506,7 +507,10 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	    (r = machine_write_cmdline(m, &bs, &cmdline_len, err, errlen)) < 0 ||
 	    (r = machine_load_initrd(m, &bs, err, errlen)) < 0)
 		return r;
-	r = acpi_build(&m->mem, cfg->ncpus, &bs.rsdp_gpa);
+	m->topo = (struct cpu_topo){ cfg->sockets, cfg->cores, cfg->threads };
+	for (unsigned int i = 0; i < cfg->ncpus; i++)
+		m->apic_ids[i] = (uint8_t)cpu_topo_apic_id(&m->topo, i);
+	r = acpi_build(&m->mem, cfg->ncpus, m->apic_ids, &bs.rsdp_gpa);
 	if (r < 0)
 		return machine_err(err, errlen, r, "cannot build the ACPI tables.");
 	if (m->kernel.mode == BOOT_PVH) {
@@ -566,8 +570,13 @@ int machine_run(struct machine *m)
 	r = machine_watch_signals(m);
 	if (r == 0)
 		r = console_start(&m->console, &m->sandbox);
-	for (unsigned int i = 0; r == 0 && i < m->ndevs; i++)
-		r = virtio_iothread_start(&m->devs[i].io, &m->sandbox);
+	for (unsigned int i = 0; r == 0 && i < m->ndevs; i++) {
+		struct machine_dev *d = &m->devs[i];
+
+		r = virtio_iothread_start(&d->io, &m->sandbox);
+		if (r == 0 && d->start)
+			r = d->start(d->dev, &m->sandbox);
+	}
 	if (r == 0 && m->qmp)
 		r = qmp_start(m->qmp, &m->sandbox);
 	if (r == 0)
@@ -591,6 +600,8 @@ int machine_run(struct machine *m)
 		struct machine_dev *d = &m->devs[i];
 
 		virtio_iothread_stop(&d->io);
+		if (d->stop)
+			d->stop(d->dev);
 		if (d->report && d->vp)
 			d->report(d->dev);
 	}

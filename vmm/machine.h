@@ -14,6 +14,7 @@
 #include "util/sandbox.h"
 #include "boot/boot.h"
 #include "vmm/console.h"
+#include "vmm/cpu.h"
 #include "vmm/options.h"
 #include "vmm/pvm.h"
 #include "vmm/qmp.h"
@@ -41,7 +42,11 @@ struct machine_dev {
 	struct virtio_pci *vp;            /* NULL until the device exists */
 	struct virtio_iothread io;
 	void *dev;
-	/* At exit, after its thread stopped: one line of figures; may be NULL. */
+	/* Threads of its own beside its I/O thread (-netdev user's stack):
+	 * started after it, stopped after it; may be NULL. */
+	int (*start)(void *dev, const struct sandbox *sb);
+	void (*stop)(void *dev);
+	/* At exit, after its threads stopped: one line of figures; may be NULL. */
 	void (*report)(void *dev);
 	/* Undo the device's init and free it (the thread is stopped). */
 	void (*free)(void *dev);
@@ -74,6 +79,8 @@ struct machine {
 	bool pidfile_written;             /* -pidfile: ours to remove */
 	struct boot_kernel kernel;
 	struct vcpus vcpus;               /* threads, pause/resume, the end */
+	struct cpu_topo topo;             /* -smp's sockets, cores, threads */
+	uint8_t apic_ids[VMM_MAX_CPUS];   /* vCPU i's (< 255 for 64 vCPUs) */
 
 	/* Stop request: the first one sets the status and the reason. The
 	 * same lock orders the run state QMP reports (pause/resume go to

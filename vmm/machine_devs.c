@@ -61,6 +61,10 @@ struct dev_spec {
 		    const struct virtio_pci_host *host, struct virtio_pci **vp,
 		    char *why, size_t whylen);
 	const void *arg;
+	/* Optional: threads of its own beside its I/O thread (started after
+	 * it, stopped after it), one line of figures, and undo + free. */
+	int (*start)(void *dev, const struct sandbox *sb);
+	void (*stop)(void *dev);
 	void (*report)(void *dev);
 	void (*free)(void *dev);
 };
@@ -90,13 +94,17 @@ static int machine_add_dev(struct machine *m, const struct dev_spec *s,
 	if (r == 0)
 		r = virtio_iothread_attach(&d->io, d->vp);
 	if (r < 0) {
-		machine_err(err, errlen, r, "%s: %s", s->opt, why[0] ? why :
-			    "cannot set it up");
+		/* A sentence that names its own option (a -netdev's error
+		 * found while building the card) is not prefixed again. */
+		machine_err(err, errlen, r, "%s%s%s", why[0] == '-' ? "" : s->opt,
+			    why[0] == '-' ? "" : ": ", why[0] ? why : "cannot set it up");
 		if (!why[0])
 			snprintf(err + strlen(err), errlen - strlen(err), ": %s.",
 				 strerror(-r));
 		return r;
 	}
+	d->start = s->start;
+	d->stop = s->stop;
 	d->report = s->report;
 	*out = d;
 	return machine_plug_virtio(m, d, s->slot, err, errlen);
@@ -179,8 +187,15 @@ static int machine_add_balloon(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-/* The taps first (a -netdev's own errors), then the device around them:
- * it owns them from net_init() on. */
+/* A virtio-net card and, for -netdev user, the stack behind it. */
+struct net_card {
+	struct net_dev n;
+	struct net_user user;
+	bool has_user;
+};
+
+/* The backend first (a -netdev's own errors), then the device around
+ * its fds: it owns them from net_init() on. */
 static int net_dev_init(struct machine *m, void *dev, const void *arg,
 			const struct virtio_pci_host *host,
 			struct virtio_pci **vp, char *why, size_t whylen)
@@ -191,12 +206,18 @@ static int net_dev_init(struct machine *m, void *dev, const void *arg,
 		.n_fds = dc->queues, .vnet_hdr = dc->vnet_hdr, .mq = nc->mq,
 		.mtu = nc->host_mtu,
 	};
-	struct net_dev *n = dev;
+	struct net_card *card = dev;
+	struct net_dev *n = &card->n;
 	char name[IFNAMSIZ];
 	int r;
 
 	memcpy(o.mac, nc->mac, 6);
-	if (dc->fd >= 0) {
+	if (dc->user) {
+		card->has_user = true;
+		r = net_user_open(&card->user, &dc->user_opts, &o.fds[0], why,
+				  whylen);
+		snprintf(name, sizeof(name), "user");
+	} else if (dc->fd >= 0) {
 		r = tap_adopt(dc->fd, dc->vnet_hdr, name, why, whylen);
 		o.fds[0] = dc->fd;
 	} else {
@@ -207,7 +228,8 @@ static int net_dev_init(struct machine *m, void *dev, const void *arg,
 		/* The error is the -netdev's, not the device's. */
 		char tmp[256];
 
-		snprintf(tmp, sizeof(tmp), "-netdev tap,id=%s: %s", dc->id, why);
+		snprintf(tmp, sizeof(tmp), "-netdev %s,id=%s: %s",
+			 dc->user ? "user" : "tap", dc->id, why);
 		snprintf(why, whylen, "%s", tmp);
 		return r;
 	}
@@ -217,19 +239,42 @@ static int net_dev_init(struct machine *m, void *dev, const void *arg,
 	return r;
 }
 
+static int net_dev_start(void *dev, const struct sandbox *sb)
+{
+	struct net_card *card = dev;
+
+	return card->has_user ? net_user_start(&card->user, sb) : 0;
+}
+
+static void net_dev_stop(void *dev)
+{
+	struct net_card *card = dev;
+
+	if (card->has_user)
+		net_user_close(&card->user);
+}
+
 static void net_dev_free(void *dev)
 {
-	net_exit(dev);
-	free(dev);
+	struct net_card *card = dev;
+
+	net_dev_stop(card);
+	net_exit(&card->n);
+	free(card);
 }
 
 static void net_dev_report(void *dev)
 {
-	struct net_dev *n = dev;
+	struct net_card *card = dev;
+	struct net_dev *n = &card->n;
 
 	pr_info("%s: %lu frames sent, %lu received, %lu/%lu dropped",
 		n->vp.pci.name, n->tx_frames, n->rx_frames, n->tx_dropped,
 		n->rx_dropped);
+	if (card->has_user)
+		pr_info("%s: user network: %lu frames to the guest, %lu from it, %lu dropped",
+			n->vp.pci.name, card->user.frames_to_guest,
+			card->user.frames_from_guest, card->user.dropped);
 }
 
 static int machine_add_net(struct machine *m, unsigned int i, char *err,
@@ -241,7 +286,8 @@ static int machine_add_net(struct machine *m, unsigned int i, char *err,
 		.type = "virtio-net-pci", .id = nc->id,
 		.opt = "-device virtio-net-pci", .slot = nc->slot,
 		.ioeventfd = nc->ioeventfd, .irqfd = nc->irqfd,
-		.size = sizeof(struct net_dev), .init = net_dev_init, .arg = nc,
+		.size = sizeof(struct net_card), .init = net_dev_init, .arg = nc,
+		.start = net_dev_start, .stop = net_dev_stop,
 		.report = net_dev_report, .free = net_dev_free,
 	};
 	struct machine_dev *d;
@@ -249,15 +295,16 @@ static int machine_add_net(struct machine *m, unsigned int i, char *err,
 	int r;
 
 	/* QEMU would run /etc/qemu-ifup here; say that we do not. */
-	if (dc->fd < 0 && !dc->script_given)
+	if (!dc->user && dc->fd < 0 && !dc->script_given)
 		pr_warn("-netdev tap,id=%s: no script= given; vmm runs no /etc/qemu-ifup (as script=no): bring the tap up yourself",
 			dc->id);
 	r = machine_add_dev(m, &s, &d, err, errlen);
 	if (r < 0)
 		return r;
-	n = d->dev;
-	pr_info("virtio-net-pci at 00:%02x.0: tap '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
-		n->vp.pci.slot, n->ifname, nc->mac[0], nc->mac[1], nc->mac[2],
+	n = &((struct net_card *)d->dev)->n;
+	pr_info("virtio-net-pci at 00:%02x.0: %s '%s', mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s%s",
+		n->vp.pci.slot, dc->user ? "netdev" : "tap",
+		dc->user ? "user" : n->ifname, nc->mac[0], nc->mac[1], nc->mac[2],
 		nc->mac[3], nc->mac[4], nc->mac[5], n->n_pairs,
 		n->n_pairs > 1 ? "s" : "", dc->vnet_hdr ? ", offloads" : "");
 	return 0;

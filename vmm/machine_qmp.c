@@ -102,7 +102,9 @@ static json_t *qmp_query_cpus(void *ctx)
 			"{s:i,s:s,s:i,s:{s:i,s:i,s:i},s:s}", "cpu-index", i,
 			"qom-path", path, "thread-id",
 			vcpus_tid(&m->vcpus, i),
-			"props", "core-id", i, "thread-id", 0, "socket-id", 0,
+			"props", "core-id", (i / m->topo.threads) % m->topo.cores,
+			"thread-id", i % m->topo.threads,
+			"socket-id", i / (m->topo.threads * m->topo.cores),
 			"target", "x86_64"));
 	}
 	return a;

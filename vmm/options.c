@@ -106,108 +106,15 @@ static int parse_name(const char *val, struct vm_config *cfg, char *err,
 	return 0;
 }
 
-/* QEMU options vmm does not have: named as such, not as unknown. */
-static bool options_is_qemu(const char *name)
-{
-	static const char *const qemu[] = {
-		"action", "add-fd", "audio", "audiodev", "bios", "blockdev",
-		"boot", "cdrom", "compat", "d", "debugcon",
-		"dtb", "dump-vmstate", "fda", "fdb", "fsdev", "fw_cfg",
-		"g", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
-		"incoming", "iscsi", "k", "L", "loadvm", "mem-path",
-		"mem-prealloc", "monitor", "msg", "mtdblock", "net",
-		"no-acpi", "no-hpet", "numa", "object", "option-rom", "overcommit",
-		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
-		"rtc", "run-with", "runas", "s", "sd", "semihosting",
-		"semihosting-config", "smbios", "spice",
-		"tpmdev", "trace", "usb", "usbdevice", "uuid", "vnc", "watchdog",
-		"watchdog-action", "virtfs", "xen-domid", "chroot", "dfilter",
-		"seed", "full-screen", "alt-grab", "ctrl-grab", "no-quit",
-		"no-fd-bootchk", "win2k-hack", "curses", "echr",
-		"singlestep", "preconfig", "enable-sync-profile", NULL,
-	};
-
-	for (const char *const *q = qemu; *q; q++)
-		if (!strcmp(name, *q))
-			return true;
-	return false;
-}
-
-struct opt_desc {
-	const char *name;
-	const char *arg;    /* NULL: takes no value */
-	const char *help;
-};
-
-static const struct opt_desc opt_table[] = {
-	{ "m", "SIZE", "guest RAM, e.g. 512M or 2G (default 512M; bare number = MiB)" },
-	{ "smp", "N", "number of vCPUs, 1..64 (also cpus=N[,...])" },
-	{ "kernel", "FILE", "kernel: vmlinux ELF (PVH or 64-bit entry) or bzImage" },
-	{ "initrd", "FILE", "initial ramdisk" },
-	{ "append", "CMDLINE", "kernel command line" },
-	{ "serial", "DEV", "COM1 backend: stdio (default), file:PATH or none" },
-	{ "nographic", NULL, "no display; serial on stdio (our only mode)" },
-	{ "device", "DRIVER[,OPTS]", "add a device: virtio-blk-pci, virtio-net-pci, virtio-balloon-pci, virtio-rng-pci, isa-debug-exit (-device help; -device DRIVER,help lists its properties)" },
-	{ "drive", "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,aio=,discard=", "a raw disk image (with if=virtio, also its virtio-blk device)" },
-	{ "netdev", "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]", "a tap network backend (created if absent)" },
-	{ "nic", "tap,...[,model=virtio-net-pci,mac=]|none", "a -netdev tap and its virtio-net-pci card in one option" },
-	{ "qmp", "unix:PATH|tcp:HOST:PORT,server=on,wait=off", "QMP control socket (QEMU Machine Protocol)" },
-	{ "chardev", "socket,id=ID,path=P|host=H,port=N,server=on,wait=off", "a socket for -mon (QMP)" },
-	{ "mon", "chardev=ID,mode=control", "QMP on that chardev (the same as -qmp)" },
-	{ "no-reboot", NULL, "exit when the guest resets (always the case)" },
-	{ "no-shutdown", NULL, "when the guest powers off, stop it and stay (QMP quit ends vmm)" },
-	{ "enable-kvm", NULL, "use KVM (always the case)" },
-	{ "accel", "kvm", "accelerator (only kvm)" },
-	{ "machine", "TYPE", "machine type (accepted: pc, q35, microvm; one machine model)" },
-	{ "M", "TYPE", "same as -machine" },
-	{ "cpu", "host", "CPU model (only host)" },
-	{ "display", "none", "display backend (only none)" },
-	{ "vga", "none", "VGA card (only none)" },
-	{ "S", NULL, "start with the vCPUs paused (QMP cont starts them)" },
-	{ "name", "NAME", "the VM's name (QMP query-name; also guest=NAME)" },
-	{ "pidfile", "FILE", "write the VMM's pid to FILE (removed at exit)" },
-	{ "snapshot", NULL, "guest writes go to a throwaway copy of every image (the files stay untouched)" },
-	{ "D", "FILE", "log to FILE instead of stderr (appended; command-line errors still go to stderr)" },
-	{ "daemonize", NULL, "detach once the VM is set up (errors still reach the caller; needs -serial file:/none)" },
-	{ "nodefaults", NULL, "no default devices: no serial port unless -serial is given" },
-	{ "no-user-config", NULL, "read no configuration files (vmm reads none)" },
-	{ "sandbox", "on|off", "seccomp allow-list per thread after setup (default on; docs/sandbox.md)" },
-	{ "pvm-quirks", "auto|on|off", "workarounds for the PVM software hypervisor (default auto)" },
-	{ "v", NULL, "verbose: say how the kernel is booted; twice for debug" },
-	{ "help", NULL, "print this help and exit (also -h)" },
-	{ "version", NULL, "print the version and exit" },
-};
-
-void options_usage(FILE *out)
-{
-	fprintf(out, "usage: vmm [options]   (options take one or two dashes)\n");
-	for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++) {
-		char left[160];
-
-		snprintf(left, sizeof(left), "-%s%s%s", opt_table[i].name,
-			 opt_table[i].arg ? " " : "",
-			 opt_table[i].arg ? opt_table[i].arg : "");
-		/* A long argument gets its own line, the help the next. */
-		if (strlen(left) > 26)
-			fprintf(out, "  %s\n  %-26s %s\n", left, "", opt_table[i].help);
-		else
-			fprintf(out, "  %-26s %s\n", left, opt_table[i].help);
-	}
-	fprintf(out, "Keys while the guest runs: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
-		"Exit status: 0 when the guest powers off, resets or panics, on SIGTERM,\n"
-		"  QMP quit or Ctrl-A x; 1 with one sentence on stderr when an option, a\n"
-		"  file or the set-up is wrong; with isa-debug-exit, (code << 1) | 1.\n"
-		"-device help lists the devices, -device DRIVER,help their properties.\n");
-}
 
 /*
  * -smp [cpus=]N[,maxcpus=,sockets=,dies=,cores=,threads=], computed as
  * QEMU 7.2 does: omitted levels are derived (sockets first, then cores,
  * then threads), maxcpus defaults to the product, cpus to maxcpus; the
- * product must equal maxcpus. vmm presents every vCPU as a core of one
- * socket (one thread each) and has no CPU hotplug, so a topology it
- * cannot give the guest is refused by name instead of changed silently;
- * a bare count (-smp 4) names no topology and gets that layout.
+ * product must equal maxcpus. The guest sees that layout (CPUID, APIC
+ * IDs, MADT: vmm/cpu.c); vmm has no CPU hotplug and describes no dies,
+ * so maxcpus > cpus and dies > 1 are refused by name; a bare count
+ * (-smp 4) names no topology and gets four cores of one socket.
  */
 static int parse_smp(const char *s, struct vm_config *cfg, char *err,
 		     size_t len)
@@ -278,14 +185,21 @@ static int parse_smp(const char *s, struct vm_config *cfg, char *err,
 		return opt_err(err, len,
 			       "-smp: maxcpus=%llu is more than cpus=%llu: vmm has no CPU hotplug.",
 			       maxcpus, cpus);
-	/* A bare count leaves the layout to us: all cores of one socket. */
-	if (!v[2] && !v[3] && !v[4] && !v[5])
+	/* A bare count leaves the layout to us: all cores of one socket
+	 * (QEMU 7.2's pc and q35 prefer cores too). */
+	if (!v[2] && !v[3] && !v[4] && !v[5]) {
 		sockets = 1;
-	if (sockets > 1 || dies > 1 || threads > 1)
+		cores = cpus;
+		threads = 1;
+	}
+	if (dies > 1)
 		return opt_err(err, len,
-			       "-smp: vmm presents the vCPUs as cores of one socket; sockets=%llu, dies=%llu, threads=%llu cannot be given to the guest (use cores=%llu).",
-			       sockets, dies, threads, cpus);
+			       "-smp: dies=%llu cannot be given to the guest (vmm describes sockets, cores and threads).",
+			       dies);
 	cfg->ncpus = (unsigned int)cpus;
+	cfg->sockets = (unsigned int)sockets;
+	cfg->cores = (unsigned int)cores;
+	cfg->threads = (unsigned int)threads;
 	return 0;
 }
 
@@ -342,76 +256,7 @@ static int parse_serial(const char *s, struct vm_config *cfg, char *err,
 	return 0;
 }
 
-static int parse_device(const char *s, struct vm_config *cfg, char *err,
-			size_t len);
 
-/*
- * -nic tap,...[,model=virtio-net-pci][,mac=]: QEMU's shorthand for a
- * -netdev tap and the virtio-net-pci card on it; -nic none: no network
- * (which is vmm's default anyway).
- */
-static int parse_nic(const char *s, struct vm_config *cfg, char *err,
-		     size_t len)
-{
-	char nd[512], dev[160], id[32];
-	struct kv_opts kv;
-	const char *model, *mac, *nid;
-	int r = 0, n;
-
-	if (!strcmp(s, "none"))
-		return 0;
-	if (kv_parse(s, &kv, true) < 0)
-		return opt_err(err, len, "-nic: cannot parse '%s'.", s);
-	model = kv_get(&kv, "model");
-	mac = kv_get(&kv, "mac");
-	nid = kv_get(&kv, "id");
-	if (!kv.driver || strcmp(kv.driver, "tap"))
-		r = opt_err(err, len,
-			    "-nic %s: only tap is supported (vmm has no user-mode network); e.g. -nic tap,ifname=tap0,script=no,downscript=no.",
-			    kv.driver ? kv.driver : s);
-	else if (model && strcmp(model, "virtio-net-pci") && strcmp(model, "virtio"))
-		r = opt_err(err, len, "-nic: model=%s is not supported (virtio-net-pci only).",
-			    model);
-	if (r < 0) {
-		kv_free(&kv);
-		return r;
-	}
-	snprintf(id, sizeof(id), "%s", nid ? nid : "");
-	if (!nid)
-		snprintf(id, sizeof(id), "nic%u", cfg->nnetdevs);
-	n = snprintf(nd, sizeof(nd), "tap,id=%s", id);
-	for (unsigned int i = 0; i < kv.n && n < (int)sizeof(nd); i++)
-		if (strcmp(kv.key[i], "model") && strcmp(kv.key[i], "mac") &&
-		    strcmp(kv.key[i], "id"))
-			n += snprintf(nd + n, sizeof(nd) - n, ",%s=%s", kv.key[i], kv.val[i]);
-	snprintf(dev, sizeof(dev), "virtio-net-pci,netdev=%s%s%s", id,
-		 mac ? ",mac=" : "", mac ? mac : "");
-	kv_free(&kv);
-	if (n >= (int)sizeof(nd))
-		return opt_err(err, len, "-nic: '%s' is too long.", s);
-	r = options_parse_netdev(nd, cfg, err, len);
-	return r < 0 ? r : parse_device(dev, cfg, err, len);
-}
-
-static int parse_device(const char *s, struct vm_config *cfg, char *err,
-			size_t len)
-{
-	const struct opt_dev *d;
-	struct kv_opts *kv;
-
-	if (cfg->ndevices == VMM_MAX_DEVICES)
-		return opt_err(err, len, "-device: more than %d devices.",
-			       VMM_MAX_DEVICES);
-	kv = &cfg->devices[cfg->ndevices];
-	if (kv_parse(s, kv, true) < 0)
-		return opt_err(err, len, "-device: cannot parse '%s'.", s);
-	cfg->ndevices++;
-	d = opt_dev_find(kv->driver);
-	if (!d)
-		return opt_err(err, len, "-device: '%s' is not a device this VMM has.",
-			       kv->driver);
-	return d->parse(kv, cfg, err, len);
-}
 
 /* A property vmm accepts on -machine/-accel/-cpu, with the one value
  * that describes what it always does. */
@@ -517,15 +362,222 @@ static int check_device_ids(const struct vm_config *cfg, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * Every option vmm takes: its --help line and what parsing it does
+ * (store the value, set a flag, or call its parser; OPT_ALWAYS: what
+ * vmm always does, e.g. -nographic, -enable-kvm).
+ */
+enum opt_kind { OPT_PARSE, OPT_STR, OPT_FLAG, OPT_ALWAYS };
+
+#define CFG(field) offsetof(struct vm_config, field)
+
+struct opt_desc {
+	const char *name;
+	const char *arg;    /* NULL: takes no value */
+	const char *help;
+	enum opt_kind kind;
+	size_t off;         /* OPT_STR: a const char *; OPT_FLAG: a bool */
+	int (*parse)(const char *val, struct vm_config *cfg, char *err,
+		     size_t len);
+};
+
+static int parse_accel(const char *val, struct vm_config *cfg, char *err,
+		       size_t len)
+{
+	return parse_fixed("accel", val, kvm_vals, accel_props, err, len);
+}
+
+static int parse_machine(const char *val, struct vm_config *cfg, char *err,
+			 size_t len)
+{
+	return parse_fixed("machine", val, machine_types, machine_props, err, len);
+}
+
+static int parse_cpu(const char *val, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	static const char *const cpu_ok[] = { "host", "max", NULL };
+
+	return parse_fixed("cpu", val, cpu_ok, no_props, err, len);
+}
+
+static const char *const none_ok[] = { "none", NULL };
+
+static int parse_display(const char *val, struct vm_config *cfg, char *err,
+			 size_t len)
+{
+	return parse_fixed("display", val, none_ok, no_props, err, len);
+}
+
+static int parse_vga(const char *val, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	return parse_fixed("vga", val, none_ok, no_props, err, len);
+}
+
+static int parse_pvm(const char *val, struct vm_config *cfg, char *err,
+		     size_t len)
+{
+	if (!strcmp(val, "auto"))
+		cfg->pvm = TRI_AUTO;
+	else if (!strcmp(val, "on"))
+		cfg->pvm = TRI_ON;
+	else if (!strcmp(val, "off"))
+		cfg->pvm = TRI_OFF;
+	else
+		return opt_err(err, len, "-pvm-quirks: '%s' is not auto, on or off.", val);
+	return 0;
+}
+
+static int parse_verbose(const char *val, struct vm_config *cfg, char *err,
+			 size_t len)
+{
+	cfg->verbose++;
+	return 0;
+}
+
+static const struct opt_desc opt_table[] = {
+	{ .name = "m", .arg = "SIZE",
+	  .help = "guest RAM, e.g. 512M or 2G (default 512M; bare number = MiB)",
+	  .parse = parse_mem },
+	{ .name = "smp", .arg = "N",
+	  .help = "number of vCPUs, 1..64 (also cpus=N,sockets=,cores=,threads=)",
+	  .parse = parse_smp },
+	{ .name = "kernel", .arg = "FILE",
+	  .help = "kernel: vmlinux ELF (PVH or 64-bit entry) or bzImage",
+	  .kind = OPT_STR, .off = CFG(kernel) },
+	{ .name = "initrd", .arg = "FILE",
+	  .help = "initial ramdisk",
+	  .kind = OPT_STR, .off = CFG(initrd) },
+	{ .name = "append", .arg = "CMDLINE",
+	  .help = "kernel command line",
+	  .kind = OPT_STR, .off = CFG(append) },
+	{ .name = "serial", .arg = "DEV",
+	  .help = "COM1 backend: stdio (default), file:PATH or none",
+	  .parse = parse_serial },
+	{ .name = "nographic", .arg = NULL,
+	  .help = "no display; serial on stdio (our only mode)",
+	  .kind = OPT_ALWAYS },
+	{ .name = "device", .arg = "DRIVER[,OPTS]",
+	  .help = "add a device: virtio-blk-pci, virtio-net-pci, virtio-balloon-pci, virtio-rng-pci, isa-debug-exit (-device help; -device DRIVER,help lists its properties)",
+	  .parse = options_parse_device },
+	{ .name = "drive", .arg = "file=F,if=none|virtio,id=,format=raw,readonly=,cache=,aio=,discard=",
+	  .help = "a raw disk image (with if=virtio, also its virtio-blk device)",
+	  .parse = options_parse_drive },
+	{ .name = "netdev", .arg = "user,id=ID[,net=,host=,dhcpstart=,dns=,hostfwd=,restrict=,ipv6=,hostname=]",
+	  .help = "the user-mode network (libslirp): no root, no tap; hostfwd=[tcp|udp]:[haddr]:hport-[gaddr]:gport",
+	  .parse = options_parse_netdev },
+	{ .name = "netdev", .arg = "tap,id=ID[,ifname=,fd=,queues=,vnet_hdr=,script=no,downscript=no]",
+	  .help = "a tap network backend (created if absent)",
+	  .parse = options_parse_netdev },
+	{ .name = "nic", .arg = "user|tap,...[,model=virtio-net-pci,mac=]|none",
+	  .help = "a -netdev and its virtio-net-pci card in one option",
+	  .parse = options_parse_nic },
+	{ .name = "qmp", .arg = "unix:PATH|tcp:HOST:PORT,server=on,wait=off",
+	  .help = "QMP control socket (QEMU Machine Protocol)",
+	  .parse = options_parse_qmp },
+	{ .name = "chardev", .arg = "socket,id=ID,path=P|host=H,port=N,server=on,wait=off",
+	  .help = "a socket for -mon (QMP)",
+	  .parse = options_parse_chardev },
+	{ .name = "mon", .arg = "chardev=ID,mode=control",
+	  .help = "QMP on that chardev (the same as -qmp)",
+	  .parse = options_parse_mon },
+	{ .name = "no-reboot", .arg = NULL,
+	  .help = "exit when the guest resets (always the case)",
+	  .kind = OPT_ALWAYS },
+	{ .name = "no-shutdown", .arg = NULL,
+	  .help = "when the guest powers off, stop it and stay (QMP quit ends vmm)",
+	  .kind = OPT_FLAG, .off = CFG(no_shutdown) },
+	{ .name = "enable-kvm", .arg = NULL,
+	  .help = "use KVM (always the case)",
+	  .kind = OPT_ALWAYS },
+	{ .name = "accel", .arg = "kvm",
+	  .help = "accelerator (only kvm)",
+	  .parse = parse_accel },
+	{ .name = "machine", .arg = "TYPE",
+	  .help = "machine type (accepted: pc, q35, microvm; one machine model)",
+	  .parse = parse_machine },
+	{ .name = "M", .arg = "TYPE",
+	  .help = "same as -machine",
+	  .parse = parse_machine },
+	{ .name = "cpu", .arg = "host",
+	  .help = "CPU model (only host)",
+	  .parse = parse_cpu },
+	{ .name = "display", .arg = "none",
+	  .help = "display backend (only none)",
+	  .parse = parse_display },
+	{ .name = "vga", .arg = "none",
+	  .help = "VGA card (only none)",
+	  .parse = parse_vga },
+	{ .name = "S", .arg = NULL,
+	  .help = "start with the vCPUs paused (QMP cont starts them)",
+	  .kind = OPT_FLAG, .off = CFG(start_paused) },
+	{ .name = "name", .arg = "NAME",
+	  .help = "the VM's name (QMP query-name; also guest=NAME)",
+	  .parse = parse_name },
+	{ .name = "pidfile", .arg = "FILE",
+	  .help = "write the VMM's pid to FILE (removed at exit)",
+	  .kind = OPT_STR, .off = CFG(pidfile) },
+	{ .name = "snapshot", .arg = NULL,
+	  .help = "guest writes go to a throwaway overlay of every image (the files stay untouched)",
+	  .kind = OPT_FLAG, .off = CFG(snapshot) },
+	{ .name = "D", .arg = "FILE",
+	  .help = "log to FILE instead of stderr (appended; command-line errors still go to stderr)",
+	  .kind = OPT_STR, .off = CFG(logfile) },
+	{ .name = "daemonize", .arg = NULL,
+	  .help = "detach once the VM is set up (errors still reach the caller; needs -serial file:/none)",
+	  .kind = OPT_FLAG, .off = CFG(daemonize) },
+	{ .name = "nodefaults", .arg = NULL,
+	  .help = "no default devices: no serial port unless -serial is given",
+	  .kind = OPT_FLAG, .off = CFG(nodefaults) },
+	{ .name = "no-user-config", .arg = NULL,
+	  .help = "read no configuration files (vmm reads none)",
+	  .kind = OPT_ALWAYS },
+	{ .name = "sandbox", .arg = "on|off",
+	  .help = "seccomp allow-list per thread after setup (default on; docs/sandbox.md)",
+	  .parse = parse_sandbox },
+	{ .name = "pvm-quirks", .arg = "auto|on|off",
+	  .help = "workarounds for the PVM software hypervisor (default auto)",
+	  .parse = parse_pvm },
+	{ .name = "v", .arg = NULL,
+	  .help = "verbose: say how the kernel is booted; twice for debug",
+	  .parse = parse_verbose },
+	{ .name = "help", .arg = NULL,
+	  .help = "print this help and exit (also -h)",
+	  .kind = OPT_FLAG, .off = CFG(help) },
+	{ .name = "version", .arg = NULL,
+	  .help = "print the version and exit",
+	  .kind = OPT_FLAG, .off = CFG(version) },
+};
+
+void options_usage(FILE *out)
+{
+	fprintf(out, "usage: vmm [options]   (options take one or two dashes)\n");
+	for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++) {
+		char left[160];
+
+		snprintf(left, sizeof(left), "-%s%s%s", opt_table[i].name,
+			 opt_table[i].arg ? " " : "",
+			 opt_table[i].arg ? opt_table[i].arg : "");
+		/* A long argument gets its own line, the help the next. */
+		if (strlen(left) > 26)
+			fprintf(out, "  %s\n  %-26s %s\n", left, "", opt_table[i].help);
+		else
+			fprintf(out, "  %-26s %s\n", left, opt_table[i].help);
+	}
+	fprintf(out, "Keys while the guest runs: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+		"Exit status: 0 when the guest powers off, resets or panics, on SIGTERM,\n"
+		"  QMP quit or Ctrl-A x; 1 with one sentence on stderr when an option, a\n"
+		"  file or the set-up is wrong; with isa-debug-exit, (code << 1) | 1.\n"
+		"-device help lists the devices, -device DRIVER,help their properties.\n");
+}
+
 int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		  size_t len)
 {
-	static const char *const cpu_ok[] = { "host", "max", NULL };
-	static const char *const none_ok[] = { "none", NULL };
-
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ram_size = VMM_DEFAULT_RAM;
-	cfg->ncpus = 1;
+	cfg->ncpus = cfg->sockets = cfg->cores = cfg->threads = 1;
 	cfg->serial = SERIAL_STDIO;
 	cfg->pvm = TRI_AUTO;
 	cfg->sandbox = VMM_SANDBOX_DEFAULT;
@@ -547,7 +599,7 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		for (size_t k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]); k++)
 			if (!strcmp(name, opt_table[k].name))
 				d = &opt_table[k];
-		if (!d && options_is_qemu(name))
+		if (!d && opt_is_qemu_option(name))
 			return opt_err(err, len, "QEMU's -%s is not supported by vmm (see --help).",
 				       name);
 		if (!d)
@@ -564,77 +616,19 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			cfg->help_arg = val;
 			return 0;
 		}
-		if (!strcmp(name, "m")) {
-			r = parse_mem(val, cfg, err, len);
-		} else if (!strcmp(name, "smp")) {
-			r = parse_smp(val, cfg, err, len);
-		} else if (!strcmp(name, "kernel")) {
-			cfg->kernel = val;
-		} else if (!strcmp(name, "initrd")) {
-			cfg->initrd = val;
-		} else if (!strcmp(name, "append")) {
-			cfg->append = val;
-		} else if (!strcmp(name, "serial")) {
-			r = parse_serial(val, cfg, err, len);
-		} else if (!strcmp(name, "device")) {
-			r = parse_device(val, cfg, err, len);
-		} else if (!strcmp(name, "drive")) {
-			r = options_parse_drive(val, cfg, err, len);
-		} else if (!strcmp(name, "netdev")) {
-			r = options_parse_netdev(val, cfg, err, len);
-		} else if (!strcmp(name, "nic")) {
-			r = parse_nic(val, cfg, err, len);
-		} else if (!strcmp(name, "qmp")) {
-			r = options_parse_qmp(val, cfg, err, len);
-		} else if (!strcmp(name, "chardev")) {
-			r = options_parse_chardev(val, cfg, err, len);
-		} else if (!strcmp(name, "mon")) {
-			r = options_parse_mon(val, cfg, err, len);
-		} else if (!strcmp(name, "accel")) {
-			r = parse_fixed(name, val, kvm_vals, accel_props, err, len);
-		} else if (!strcmp(name, "machine") || !strcmp(name, "M")) {
-			r = parse_fixed(name, val, machine_types, machine_props,
-					err, len);
-		} else if (!strcmp(name, "cpu")) {
-			r = parse_fixed(name, val, cpu_ok, no_props, err, len);
-		} else if (!strcmp(name, "display") || !strcmp(name, "vga")) {
-			r = parse_fixed(name, val, none_ok, no_props, err, len);
-		} else if (!strcmp(name, "S")) {
-			cfg->start_paused = true;
-		} else if (!strcmp(name, "name")) {
-			r = parse_name(val, cfg, err, len);
-		} else if (!strcmp(name, "pidfile")) {
-			cfg->pidfile = val;
-		} else if (!strcmp(name, "snapshot")) {
-			cfg->snapshot = true;
-		} else if (!strcmp(name, "D")) {
-			cfg->logfile = val;
-		} else if (!strcmp(name, "no-shutdown")) {
-			cfg->no_shutdown = true;
-		} else if (!strcmp(name, "daemonize")) {
-			cfg->daemonize = true;
-		} else if (!strcmp(name, "nodefaults")) {
-			cfg->nodefaults = true;
-		} else if (!strcmp(name, "sandbox")) {
-			r = parse_sandbox(val, cfg, err, len);
-		} else if (!strcmp(name, "pvm-quirks")) {
-			if (!strcmp(val, "auto"))
-				cfg->pvm = TRI_AUTO;
-			else if (!strcmp(val, "on"))
-				cfg->pvm = TRI_ON;
-			else if (!strcmp(val, "off"))
-				cfg->pvm = TRI_OFF;
-			else
-				r = opt_err(err, len,
-					    "-pvm-quirks: '%s' is not auto, on or off.", val);
-		} else if (!strcmp(name, "v")) {
-			cfg->verbose++;
-		} else if (!strcmp(name, "help")) {
-			cfg->help = true;
-		} else if (!strcmp(name, "version")) {
-			cfg->version = true;
+		switch (d->kind) {
+		case OPT_PARSE:
+			r = d->parse(val, cfg, err, len);
+			break;
+		case OPT_STR:
+			*(const char **)((char *)cfg + d->off) = val;
+			break;
+		case OPT_FLAG:
+			*(bool *)((char *)cfg + d->off) = true;
+			break;
+		case OPT_ALWAYS:
+			break;
 		}
-		/* -nographic, -no-reboot, -enable-kvm: what we always do. */
 		if (r < 0)
 			return r;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "virtio/blk_types.h"
+#include "virtio/net_user.h"
 #include "vmm/optprop.h"
 
 /*
@@ -72,6 +73,8 @@ struct blk_cfg {
 
 struct netdev_cfg {
 	const char *id;
+	bool user;                      /* -netdev user (libslirp), else tap */
+	struct net_user_opts user_opts;
 	const char *ifname;             /* NULL: the kernel picks tapN */
 	int fd;                         /* fd=N: an open tap; -1 if none */
 	unsigned int queues;
@@ -121,6 +124,7 @@ enum pci_kind { PCI_BALLOON, PCI_BLK, PCI_NET, PCI_RNG };
 struct vm_config {
 	uint64_t ram_size;
 	unsigned int ncpus;
+	unsigned int sockets, cores, threads;   /* -smp's layout; product ncpus */
 	const char *kernel;
 	const char *initrd;
 	const char *append;

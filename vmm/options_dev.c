@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The device half of the command line: -drive, -netdev and the
- * properties of -device virtio-balloon-pci / virtio-blk-pci /
- * virtio-net-pci, spelled as QEMU spells them.
+ * The device half of the command line: -drive, -device and the
+ * properties of virtio-balloon-pci / virtio-blk-pci / virtio-rng-pci /
+ * isa-debug-exit (the network's are in options_net.c), spelled as QEMU
+ * spells them.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,23 +14,6 @@
 #include "vmm/options.h"
 #include "vmm/options_help.h"
 #include "vmm/options_int.h"
-
-#define PROP(field_type, field) offsetof(field_type, field)
-
-/* The properties every virtio device has. */
-#define VIRTIO_PCI_PROPS(T, idex, addrex)					\
-	{ .name = "id", .type = "str",	\
-	  .help = "the device's QOM name (/machine/peripheral/ID)",	\
-	  .example = idex, .set = opt_set_str, .off = PROP(T, id) },	\
-	{ .name = "addr", .type = "int",	\
-	  .help = "PCI slot, e.g. 5 or 05.0",	\
-	  .example = addrex, .set = opt_set_pci_addr, .off = PROP(T, slot) },	\
-	{ .name = "ioeventfd", .type = "bool",	\
-	  .help = "kicks through KVM ioeventfds (default on)",	\
-	  .example = "on", .set = opt_set_bool, .off = PROP(T, ioeventfd) },	\
-	{ .name = "irqfd", .type = "bool",	\
-	  .help = "interrupts through KVM irqfds (default on)",	\
-	  .example = "on", .set = opt_set_bool, .off = PROP(T, irqfd) }
 
 static const struct opt_prop opt_balloon_props[] = {
 	VIRTIO_PCI_PROPS(struct balloon_cfg, "b0", "5"),
@@ -215,7 +199,7 @@ static const struct opt_prop drive_props[] = {
 	  .help = "io_uring (default) or threads",
 	  .example = "threads", .set = drive_set_aio },
 	{ .name = "snapshot", .type = "bool",
-	  .help = "guest writes go to a throwaway copy",
+	  .help = "guest writes go to a throwaway overlay",
 	  .example = "on", .set = drive_set_snapshot },
 	{ .name = "discard", .type = "str",
 	  .help = "unmap (trim reaches the image) or ignore",
@@ -322,164 +306,6 @@ static int options_parse_blk(struct kv_opts *kv, struct vm_config *cfg,
 			       NULL, err, len);
 }
 
-static int netdev_find(const struct vm_config *cfg, const char *id)
-{
-	for (unsigned int i = 0; i < cfg->nnetdevs; i++)
-		if (!strcmp(cfg->netdevs[i].id, id))
-			return i;
-	return -1;
-}
-
-static int tap_set_script(const struct opt_prop *p, void *obj, const char *v,
-			  char *err, size_t len)
-{
-	if (strcmp(v, "no"))
-		return opt_err(err, len,
-			       "%s=%s: this VMM runs no scripts; give %s=no and set the tap up yourself.",
-			       p->name, v, p->name);
-	if (!strcmp(p->name, "script"))
-		((struct netdev_cfg *)obj)->script_given = true;
-	return 0;
-}
-
-static int tap_set_fd(const struct opt_prop *p, void *obj, const char *v,
-		      char *err, size_t len)
-{
-	unsigned long long n;
-
-	if (opt_parse_uint(v, INT32_MAX, &n) < 0)
-		return -EINVAL;
-	((struct netdev_cfg *)obj)->fd = (int)n;
-	return 0;
-}
-
-static const struct opt_prop tap_props[] = {
-	{ .name = "id", .type = "str",
-	  .help = "the name a -device virtio-net-pci,netdev= refers to",
-	  .example = "n0", .set = opt_set_str, .off = PROP(struct netdev_cfg, id) },
-	{ .name = "ifname", .type = "str",
-	  .help = "the tap to open (created if it does not exist)",
-	  .example = "tap0", .set = opt_set_str, .off = PROP(struct netdev_cfg, ifname) },
-	{ .name = "fd", .type = "int",
-	  .help = "an open tap, inherited",
-	  .example = "3", .set = tap_set_fd },
-	{ .name = "script", .type = "str",
-	  .help = "no (vmm runs no scripts)",
-	  .example = "no", .set = tap_set_script },
-	{ .name = "downscript", .type = "str",
-	  .help = "no (vmm runs no scripts)",
-	  .example = "no", .set = tap_set_script },
-	{ .name = "queues", .type = "int",
-	  .help = "queue pairs, 1..7 (default 1)",
-	  .example = "2", .set = opt_set_uint, .off = PROP(struct netdev_cfg, queues), .min = 1, .max = 7 },
-	{ .name = "vnet_hdr", .type = "bool",
-	  .help = "offloads through the tap's virtio-net header (default on)",
-	  .example = "on", .set = opt_set_bool, .off = PROP(struct netdev_cfg, vnet_hdr) },
-	{ 0 },
-};
-
-/* -netdev tap,id=ID[,ifname=,fd=,script=no,downscript=no,queues=,vnet_hdr=] */
-int options_parse_netdev(const char *s, struct vm_config *cfg,
-			 char *err, size_t len)
-{
-	struct kv_opts *kv;
-	struct netdev_cfg *d;
-	int r;
-
-	if (cfg->nnetdevs == VMM_MAX_NETDEVS || cfg->ndevices == VMM_MAX_DEVICES)
-		return opt_err(err, len, "-netdev: more than %d network backends.",
-			       VMM_MAX_NETDEVS);
-	kv = &cfg->devices[cfg->ndevices];
-	if (kv_parse(s, kv, true) < 0)
-		return opt_err(err, len, "-netdev: cannot parse '%s'.", s);
-	cfg->ndevices++;
-	if (strcmp(kv->driver, "tap"))
-		return opt_err(err, len,
-			       "-netdev: type '%s' is not supported (only tap).", kv->driver);
-	d = &cfg->netdevs[cfg->nnetdevs];
-	*d = (struct netdev_cfg){ .fd = -1, .queues = 1, .vnet_hdr = true };
-	r = opt_props_apply(tap_props, kv, d, "-netdev tap", NULL, err, len);
-	if (r < 0)
-		return r;
-	if (!d->id || !*d->id)
-		return opt_err(err, len, "-netdev tap: id= is missing.");
-	if (netdev_find(cfg, d->id) >= 0)
-		return opt_err(err, len, "-netdev: id '%s' is used twice.", d->id);
-	if (d->fd >= 0 && (d->ifname || d->queues > 1))
-		return opt_err(err, len,
-			       "-netdev tap: fd= takes one open tap; it excludes ifname= and queues=.");
-	cfg->nnetdevs++;
-	return 0;
-}
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = b[i];
-	/* A multicast address cannot be a NIC's own. */
-	return mac[0] & 1 ? -EINVAL : 0;
-}
-
-static int net_set_mac(const struct opt_prop *p, void *obj, const char *v,
-		       char *err, size_t len)
-{
-	return parse_mac(v, ((struct net_cfg *)obj)->mac);
-}
-
-static const struct opt_prop opt_net_props[] = {
-	{ .name = "netdev", .type = "str",
-	  .help = "the -netdev id= behind this card (required)",
-	  .example = "n0", .set = opt_set_none },
-	VIRTIO_PCI_PROPS(struct net_cfg, "nic0", "8"),
-	{ .name = "mac", .type = "str",
-	  .help = "the MAC address (default 52:54:00:12:34:56, :57... per card)",
-	  .example = "52:54:00:aa:bb:cc", .set = net_set_mac },
-	{ .name = "mq", .type = "bool",
-	  .help = "one queue pair per -netdev queues= (default off)",
-	  .example = "on", .set = opt_set_bool, .off = PROP(struct net_cfg, mq) },
-	{ .name = "host_mtu", .type = "int",
-	  .help = "the MTU the guest is told to use",
-	  .example = "1400", .set = opt_set_uint, .off = PROP(struct net_cfg, host_mtu), .min = 68, .max = 65535 },
-	{ 0 },
-};
-
-static int options_parse_net(struct kv_opts *kv, struct vm_config *cfg,
-			     char *err, size_t len)
-{
-	const char *id = kv_get(kv, "netdev");
-	struct net_cfg *n;
-	int d;
-
-	if (!id)
-		return opt_err(err, len, "-device virtio-net-pci: netdev= is missing.");
-	d = netdev_find(cfg, id);
-	if (d < 0)
-		return opt_err(err, len,
-			       "-device virtio-net-pci: no -netdev with id '%s' (give -netdev before -device).",
-			       id);
-	if (cfg->netdevs[d].used)
-		return opt_err(err, len, "-device virtio-net-pci: netdev '%s' is already used.", id);
-	if (cfg->nnets == VMM_MAX_NETDEVS || cfg->npci == VMM_MAX_DEVICES)
-		return opt_err(err, len, "too many virtio-net devices.");
-	cfg->netdevs[d].used = true;
-	n = &cfg->nets[cfg->nnets];
-	/* QEMU's default: 52:54:00:12:34:56, then :57... per NIC. */
-	*n = (struct net_cfg){ .netdev = d, .slot = -1, .ioeventfd = true,
-			       .irqfd = true, .mq = cfg->netdevs[d].queues > 1,
-			       .mac = { 0x52, 0x54, 0x00, 0x12, 0x34,
-					(uint8_t)(0x56 + cfg->nnets) } };
-	cfg->pci_order[cfg->npci].kind = PCI_NET;
-	cfg->pci_order[cfg->npci++].index = cfg->nnets++;
-	return opt_props_apply(opt_net_props, kv, n, "-device virtio-net-pci",
-			       NULL, err, len);
-}
-
 static const struct opt_prop opt_debug_exit_props[] = {
 	{ .name = "iobase", .type = "int",
 	  .help = "I/O port (default 0x501)",
@@ -535,4 +361,24 @@ const struct opt_dev *opt_dev_find(const char *name)
 		if (!strcmp(d->name, name))
 			return d;
 	return NULL;
+}
+
+int options_parse_device(const char *s, struct vm_config *cfg, char *err,
+			 size_t len)
+{
+	const struct opt_dev *d;
+	struct kv_opts *kv;
+
+	if (cfg->ndevices == VMM_MAX_DEVICES)
+		return opt_err(err, len, "-device: more than %d devices.",
+			       VMM_MAX_DEVICES);
+	kv = &cfg->devices[cfg->ndevices];
+	if (kv_parse(s, kv, true) < 0)
+		return opt_err(err, len, "-device: cannot parse '%s'.", s);
+	cfg->ndevices++;
+	d = opt_dev_find(kv->driver);
+	if (!d)
+		return opt_err(err, len, "-device: '%s' is not a device this VMM has.",
+			       kv->driver);
+	return d->parse(kv, cfg, err, len);
 }

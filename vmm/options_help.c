@@ -85,10 +85,37 @@ int opt_help_print(FILE *out, int topic, const char *val)
 		fprintf(out, "Accelerators supported in vmm:\nkvm\n");
 		break;
 	case OPT_HELP_NETDEVS:
-		fprintf(out, "Available netdev backend types:\ntap\n");
+		fprintf(out, "Available netdev backend types:\nuser\ntap\n");
 		break;
 	default:
 		break;
 	}
 	return 0;
+}
+
+/* QEMU options vmm does not have: named as such, not as unknown. */
+bool opt_is_qemu_option(const char *name)
+{
+	static const char *const qemu[] = {
+		"action", "add-fd", "audio", "audiodev", "bios", "blockdev",
+		"boot", "cdrom", "compat", "d", "debugcon",
+		"dtb", "dump-vmstate", "fda", "fdb", "fsdev", "fw_cfg",
+		"g", "gdb", "global", "hda", "hdb", "hdc", "hdd", "icount",
+		"incoming", "iscsi", "k", "L", "loadvm", "mem-path",
+		"mem-prealloc", "monitor", "msg", "mtdblock", "net",
+		"no-acpi", "no-hpet", "numa", "object", "option-rom", "overcommit",
+		"parallel", "pflash", "plugin", "prom-env", "qtest", "readconfig",
+		"rtc", "run-with", "runas", "s", "sd", "semihosting",
+		"semihosting-config", "smbios", "spice",
+		"tpmdev", "trace", "usb", "usbdevice", "uuid", "vnc", "watchdog",
+		"watchdog-action", "virtfs", "xen-domid", "chroot", "dfilter",
+		"seed", "full-screen", "alt-grab", "ctrl-grab", "no-quit",
+		"no-fd-bootchk", "win2k-hack", "curses", "echr",
+		"singlestep", "preconfig", "enable-sync-profile", NULL,
+	};
+
+	for (const char *const *q = qemu; *q; q++)
+		if (!strcmp(name, *q))
+			return true;
+	return false;
 }

@@ -25,6 +25,8 @@ struct opt_dev {
 extern const struct opt_dev opt_devices[];   /* name NULL ends */
 const struct opt_dev *opt_dev_find(const char *name);
 
+/* A QEMU option vmm does not have (said so, not "unknown option"). */
+bool opt_is_qemu_option(const char *name);
 /* Whether "-@opt @val" asks for help (QEMU's "help" or "?", or a
  * "help" property on -device): OPT_HELP_* */
 int opt_help_topic(const char *opt, const char *val);

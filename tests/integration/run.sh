@@ -156,8 +156,17 @@ run net-no-netdev 1 "no -netdev with id 'n9'" "" -- -kernel "$GUESTS/reset.elf" 
 	-device virtio-net-pci,netdev=n9
 run net-script 1 "script=/etc/qemu-ifup: this VMM runs no scripts" "" -- \
 	-kernel "$GUESTS/reset.elf" -netdev tap,id=n0,script=/etc/qemu-ifup
-run net-user 1 "type 'user' is not supported \\(only tap\\)" "" -- \
-	-kernel "$GUESTS/reset.elf" -netdev user,id=n0
+# -netdev user: the stack's thread starts, confines itself (net-user
+# class) and stops with the guest; a taken host port and a bad rule are
+# errors before the guest runs.
+run net-user-runs 0 "" "" -- -kernel "$GUESTS/reset.elf" \
+	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:7555-:22 -device virtio-net-pci,netdev=n0
+run net-user-port-taken 1 "-netdev user,id=n0: hostfwd: cannot listen on tcp 127.0.0.1:7556" "" -- \
+	-kernel "$GUESTS/reset.elf" \
+	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:7556-:22,hostfwd=tcp:127.0.0.1:7556-:23 \
+	-device virtio-net-pci,netdev=n0
+run nic-user-bad-fwd 1 "hostfwd=tcp::0-:22 is not \\[tcp\\|udp\\]" "" -- \
+	-kernel "$GUESTS/reset.elf" -nic user,hostfwd=tcp::0-:22
 run net-bad-mac 1 "bad value '01:00:5e:00:00:01' for 'mac'" "" -- -kernel "$GUESTS/reset.elf" \
 	-netdev tap,id=n0 -device virtio-net-pci,netdev=n0,mac=01:00:5e:00:00:01
 run net-bad-queues 1 "queues=9 is not between 1 and 7" "" -- -kernel "$GUESTS/reset.elf" \
@@ -212,7 +221,7 @@ if [ "$(od -A n -t x1 -j 512 -N 4 "$T/snap.img" | tr -d ' ')" = 01005aa5 ]; then
 else
 	bad blk-snapshot-off-writes-image "sector 1 is $(od -A n -t x1 -j 512 -N 8 "$T/snap.img")"
 fi
-RUN_IN="env TMPDIR=/nonexistent" run blk-snapshot-no-tmpdir 1 "snapshot: cannot make a temporary copy" "" -- \
+RUN_IN="env TMPDIR=/nonexistent" run blk-snapshot-no-tmpdir 1 "snapshot: cannot make a temporary overlay" "" -- \
 	-m 64M -kernel "$GUESTS/blk.elf" $DX $SNAP -snapshot
 run blk-slow-paths 33 "kicks 0 by ioeventfd, 6 by MMIO exit" "blk ok" -- \
 	-v -m 64M -kernel "$GUESTS/blk.elf" $DX $BLK,ioeventfd=off,irqfd=off

@@ -30,7 +30,7 @@ make_run=$(make -s --no-print-directory -n run 2>/dev/null |
 items=("$@")
 if [ ${#items[@]} = 0 ]; then
 	items=(vmm:make-run)
-	all="devices intx console panic sigterm durable balloon oom powerdown"
+	all="devices intx console panic sigterm durable balloon oom powerdown usernet topology"
 	for s in $all; do items+=(vmm:$s); done
 	for s in $all; do items+=(qemu:$s); done
 fi

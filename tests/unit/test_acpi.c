@@ -39,7 +39,7 @@ Test(acpi, tables_checksum_and_link)
 	uint64_t rsdp, xsdt_addr, fadt_addr, madt_addr, dsdt_addr;
 	const uint8_t *r, *x, *f;
 
-	cr_assert_eq(acpi_build(&gm, 2, &rsdp), 0);
+	cr_assert_eq(acpi_build(&gm, 2, NULL, &rsdp), 0);
 	cr_assert_eq(rsdp, LAYOUT_ACPI);
 	r = ram + rsdp;
 	cr_assert_eq(memcmp(r, "RSD PTR ", 8), 0);
@@ -72,7 +72,7 @@ Test(acpi, madt_lists_every_cpu)
 	uint32_t len;
 	unsigned int cpus = 0, ioapics = 0, isos = 0;
 
-	cr_assert_eq(acpi_build(&gm, 8, &rsdp), 0);
+	cr_assert_eq(acpi_build(&gm, 8, NULL, &rsdp), 0);
 	memcpy(&xsdt_addr, ram + rsdp + 24, 8);
 	memcpy(&madt_addr, ram + xsdt_addr + 44, 8);
 	m = table(madt_addr, "APIC");
@@ -107,9 +107,9 @@ Test(acpi, refuses_bad_cpu_counts)
 {
 	uint64_t rsdp;
 
-	cr_assert_lt(acpi_build(&gm, 0, &rsdp), 0);
-	cr_assert_lt(acpi_build(&gm, 1000, &rsdp), 0);
-	cr_assert_eq(acpi_build(&gm, 64, &rsdp), 0);
+	cr_assert_lt(acpi_build(&gm, 0, NULL, &rsdp), 0);
+	cr_assert_lt(acpi_build(&gm, 1000, NULL, &rsdp), 0);
+	cr_assert_eq(acpi_build(&gm, 64, NULL, &rsdp), 0);
 }
 
 Test(acpi, dsdt_declares_the_pci_root)
@@ -120,7 +120,7 @@ Test(acpi, dsdt_declares_the_pci_root)
 	uint32_t len;
 	bool found = false;
 
-	cr_assert_eq(acpi_build(&gm, 1, &rsdp), 0);
+	cr_assert_eq(acpi_build(&gm, 1, NULL, &rsdp), 0);
 	memcpy(&xsdt, ram + rsdp + 24, 8);
 	memcpy(&fadt, ram + xsdt + 36, 8);
 	memcpy(&dsdt, ram + fadt + 140, 8);
@@ -140,7 +140,7 @@ static const uint8_t *find_table(const char *sig, uint32_t *len)
 {
 	uint64_t rsdp, xsdt, fadt, t = 0;
 
-	cr_assert_eq(acpi_build(&gm, 2, &rsdp), 0);
+	cr_assert_eq(acpi_build(&gm, 2, NULL, &rsdp), 0);
 	memcpy(&xsdt, ram + rsdp + 24, 8);
 	memcpy(&fadt, ram + xsdt + 36, 8);
 	if (!strcmp(sig, "DSDT"))

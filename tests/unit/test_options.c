@@ -286,7 +286,14 @@ Test(options, netdev_and_net_device)
 Test(options, netdev_refusals)
 {
 	static const struct { const char *nd, *dev, *msg; } cases[] = {
-		{ "user,id=n0", NULL, "type 'user' is not supported" },
+		{ "socket,id=n0", NULL, "type 'socket' is not supported (tap or user)" },
+		{ "user", NULL, "-netdev user: id= is missing" },
+		{ "user,id=n0,hostfwd=tcp::99999-:22", NULL, "hostfwd=tcp::99999-:22 is not [tcp|udp]" },
+		{ "user,id=n0,hostfwd=tcp::22", NULL, "is not [tcp|udp]" },
+		{ "user,id=n0,smb=/tmp", NULL, "-netdev user: unknown property 'smb'" },
+		{ "user,id=n0,host=10.0.3.2", NULL, "host= is outside net=" },
+		{ "user,id=n0,net=10.0.2.1/24", NULL, "bad value '10.0.2.1/24' for 'net'" },
+		{ "user,id=n0,ipv4=off", NULL, "ipv4=off is not supported" },
 		{ "tap,ifname=t", NULL, "id= is missing" },
 		{ "tap,id=n0,script=/etc/qemu-ifup", NULL, "runs no scripts" },
 		{ "tap,id=n0,queues=8", NULL, "queues=8 is not between 1 and 7" },
@@ -337,8 +344,8 @@ Test(options, sandbox)
 	cr_assert_str_eq(err, "-sandbox: unknown property 'bogus'.");
 }
 
-/* -smp topology computed and checked as QEMU does; what vmm cannot give
- * the guest (more than one socket, SMT, hotplug) is refused by name. */
+/* -smp topology computed and checked as QEMU does, and kept for the
+ * guest; what vmm cannot give it (dies, hotplug) is refused by name. */
 Test(options, smp_topology)
 {
 	struct vm_config cfg;
@@ -353,16 +360,27 @@ Test(options, smp_topology)
 	cr_assert_eq(PARSE("-kernel", "k", "-smp", "cpus=3,maxcpus=3"), 0);
 	cr_assert_eq(cfg.ncpus, 3);
 	options_free(&cfg);
-	/* It was 1 vCPU. */
-	cr_assert_lt(PARSE("-kernel", "k", "-smp", "sockets=2,cores=2"), 0);
-	cr_assert(strstr(err, "sockets=2"), "%s", err);
+	/* It was 1 vCPU, then refused: now the guest gets 2 x 2. */
+	cr_assert_eq(PARSE("-kernel", "k", "-smp", "sockets=2,cores=2"), 0, "%s", err);
+	cr_assert_eq(cfg.ncpus, 4);
+	cr_assert_eq(cfg.sockets, 2);
+	cr_assert_eq(cfg.cores, 2);
+	cr_assert_eq(cfg.threads, 1);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-smp", "4,sockets=2,threads=2"), 0, "%s", err);
+	cr_assert_eq(cfg.cores, 1);
+	cr_assert_eq(cfg.threads, 2);
+	options_free(&cfg);
+	cr_assert_eq(PARSE("-kernel", "k", "-smp", "6"), 0);
+	cr_assert(cfg.sockets == 1 && cfg.cores == 6 && cfg.threads == 1,
+		  "a bare count: cores of one socket");
 	options_free(&cfg);
 	/* It was accepted. */
 	cr_assert_lt(PARSE("-kernel", "k", "-smp", "4,sockets=1,cores=2,threads=1"), 0);
 	cr_assert_str_eq(err, "-smp: sockets (1) * dies (1) * cores (2) * threads (1) != maxcpus (4).");
 	options_free(&cfg);
-	cr_assert_lt(PARSE("-kernel", "k", "-smp", "2,threads=2"), 0);
-	cr_assert(strstr(err, "threads=2"), "%s", err);
+	cr_assert_lt(PARSE("-kernel", "k", "-smp", "4,dies=2"), 0);
+	cr_assert(strstr(err, "dies=2 cannot be given to the guest"), "%s", err);
 	options_free(&cfg);
 	cr_assert_lt(PARSE("-kernel", "k", "-smp", "2,maxcpus=4"), 0);
 	cr_assert(strstr(err, "no CPU hotplug"), "%s", err);
@@ -651,8 +669,17 @@ Test(options, nic_shorthand)
 	cr_assert_eq(cfg.nets[0].netdev, 0);
 	cr_assert_eq(cfg.nets[0].mac[5], 7);
 	options_free(&cfg);
-	cr_assert_lt(PARSE("-kernel", "k", "-nic", "user,hostfwd=tcp::2222-:22"), 0);
-	cr_assert(strstr(err, "only tap"), "%s", err);
+	cr_assert_eq(PARSE("-kernel", "k", "-nic",
+			   "user,hostfwd=tcp::2222-:22,hostfwd=udp:127.0.0.1:5353-:53"),
+		     0, "%s", err);
+	cr_assert(cfg.netdevs[0].user);
+	cr_assert_not(cfg.netdevs[0].vnet_hdr, "no vnet header to slirp");
+	cr_assert_eq(cfg.netdevs[0].user_opts.n_fwd, 2);
+	cr_assert_eq(cfg.netdevs[0].user_opts.fwd[1].guest_port, 53);
+	cr_assert_eq(cfg.nnets, 1);
+	options_free(&cfg);
+	cr_assert_lt(PARSE("-kernel", "k", "-nic", "bridge,br=br0"), 0);
+	cr_assert(strstr(err, "only user and tap"), "%s", err);
 	options_free(&cfg);
 	cr_assert_lt(PARSE("-kernel", "k", "-nic", "tap,model=e1000"), 0);
 	cr_assert(strstr(err, "model=e1000"), "%s", err);
