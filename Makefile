@@ -5,7 +5,7 @@ SAN     ?=
 CFLAGS  := $(OPT) $(SAN) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -D_GNU_SOURCE -I. -pthread -MMD -MP
-LDLIBS  := $(SAN) -pthread -lslirp -luring -llz4 -lz -llzma -lzstd -ljansson -lseccomp
+LDLIBS  := $(SAN) -pthread -ldl -luring -llz4 -lz -llzma -lzstd -ljansson -lseccomp
 BUILD   ?= build
 
 LIB_SRCS := $(wildcard util/*.c kvm/*.c devices/*.c virtio/*.c boot/*.c) \

@@ -4,6 +4,7 @@
  * its timers, and the frames between the socketpair and the stack.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <slirp/libslirp.h>
@@ -23,6 +24,21 @@
 /* The largest frame virtio-net hands over without offloads: MTU 65535
  * (host_mtu=) plus the Ethernet header. */
 #define NET_USER_FRAME_MAX (65535 + 14)
+
+/* The libslirp calls vmm makes, resolved at net_user_open(). */
+struct net_user_lib {
+	Slirp *(*new)(const SlirpConfig *cfg, const SlirpCb *cb, void *opaque);
+	void (*cleanup)(Slirp *slirp);
+	void (*pollfds_fill)(Slirp *slirp, uint32_t *timeout,
+			     SlirpAddPollCb add_poll, void *opaque);
+	void (*pollfds_poll)(Slirp *slirp, int select_error,
+			     SlirpGetREventsCb get_revents, void *opaque);
+	void (*input)(Slirp *slirp, const uint8_t *pkt, int pkt_len);
+	void (*handle_timer)(Slirp *slirp, SlirpTimerId id, void *cb_opaque);
+	int (*add_hostfwd)(Slirp *slirp, int is_udp, struct in_addr host_addr,
+			   int host_port, struct in_addr guest_addr,
+			   int guest_port);
+};
 
 struct net_user_timer {
 	struct net_user_timer *next;
@@ -222,7 +238,7 @@ static int net_user_forward(struct net_user *u, char *err, size_t errlen)
 		struct in_addr guest = net_user_host_in(o, f->guest_addr, 15);
 		char ha[INET_ADDRSTRLEN];
 
-		if (slirp_add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port,
+		if (u->lib->add_hostfwd(u->slirp, f->udp, f->host_addr, f->host_port,
 				      guest, f->guest_port) < 0) {
 			inet_ntop(AF_INET, &f->host_addr, ha, sizeof(ha));
 			snprintf(err, errlen,
@@ -230,6 +246,35 @@ static int net_user_forward(struct net_user *u, char *err, size_t errlen)
 				 f->udp ? "udp" : "tcp", ha, f->host_port);
 			return -EADDRINUSE;
 		}
+	}
+	return 0;
+}
+
+/* libslirp.so.0 (Debian's libslirp0, which QEMU needs too). */
+static int net_user_load(struct net_user *u, char *err, size_t errlen)
+{
+	struct net_user_lib *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	u->lib = l;
+	u->dl = dlopen("libslirp.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!u->dl) {
+		snprintf(err, errlen, "cannot load libslirp (install libslirp0): %s.",
+			 dlerror());
+		return -ENOENT;
+	}
+	*(void **)&l->new = dlsym(u->dl, "slirp_new");
+	*(void **)&l->cleanup = dlsym(u->dl, "slirp_cleanup");
+	*(void **)&l->pollfds_fill = dlsym(u->dl, "slirp_pollfds_fill");
+	*(void **)&l->pollfds_poll = dlsym(u->dl, "slirp_pollfds_poll");
+	*(void **)&l->input = dlsym(u->dl, "slirp_input");
+	*(void **)&l->handle_timer = dlsym(u->dl, "slirp_handle_timer");
+	*(void **)&l->add_hostfwd = dlsym(u->dl, "slirp_add_hostfwd");
+	if (!l->new || !l->cleanup || !l->pollfds_fill || !l->pollfds_poll ||
+	    !l->input || !l->handle_timer || !l->add_hostfwd) {
+		snprintf(err, errlen, "libslirp.so.0 lacks a function vmm needs (4.7 or later is).");
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -253,7 +298,7 @@ static int net_user_new(struct net_user *u, const struct net_user_opts *o,
 	cfg.vprefix_len = 64;
 	inet_pton(AF_INET6, "fec0::2", &cfg.vhost6);
 	inet_pton(AF_INET6, "fec0::3", &cfg.vnameserver6);
-	u->slirp = slirp_new(&cfg, &net_user_cb, u);
+	u->slirp = u->lib->new(&cfg, &net_user_cb, u);
 	if (!u->slirp) {
 		snprintf(err, errlen, "libslirp refused the network settings.");
 		return -EINVAL;
@@ -288,7 +333,9 @@ int net_user_open(struct net_user *u, const struct net_user_opts *o,
 		snprintf(err, errlen, "cannot make an eventfd: %s.", strerror(errno));
 		r = -errno;
 	} else {
-		r = net_user_new(u, o, err, errlen);
+		r = net_user_load(u, err, errlen);
+		if (r == 0)
+			r = net_user_new(u, o, err, errlen);
 	}
 	/* The guest's end is the caller's only when all is set up. */
 	if (r < 0)
@@ -355,7 +402,7 @@ static void net_user_from_guest(struct net_user *u, uint8_t *buf)
 		u->frames_from_guest++;
 		/* Shorter than an Ethernet header: nothing slirp can use. */
 		if (n >= 14)
-			slirp_input(u->slirp, buf, (int)n);
+			u->lib->input(u->slirp, buf, (int)n);
 	}
 }
 
@@ -376,7 +423,7 @@ static int net_user_run_timers(struct net_user *u)
 			if (t->cb)
 				t->cb(t->cb_opaque);
 			else
-				slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
+				u->lib->handle_timer(u->slirp, t->id, t->cb_opaque);
 			fired = true;
 			break;
 		}
@@ -400,7 +447,7 @@ static void *net_user_thread(void *arg)
 		u->n_pfd = 0;
 		net_user_add_poll(u->stopfd, SLIRP_POLL_IN, u);
 		net_user_add_poll(u->fd, SLIRP_POLL_IN, u);
-		slirp_pollfds_fill(u->slirp, &timeout, net_user_add_poll, u);
+		u->lib->pollfds_fill(u->slirp, &timeout, net_user_add_poll, u);
 		if (timeout != UINT32_MAX && (tmo < 0 || timeout < (uint32_t)tmo))
 			tmo = (int)MIN(timeout, 60000u);
 		r = poll(u->pfd, u->n_pfd, tmo);
@@ -410,7 +457,7 @@ static void *net_user_thread(void *arg)
 			break;
 		if (r > 0 && (u->pfd[1].revents & POLLIN))
 			net_user_from_guest(u, buf);
-		slirp_pollfds_poll(u->slirp, r < 0, net_user_revents, u);
+		u->lib->pollfds_poll(u->slirp, r < 0, net_user_revents, u);
 	}
 	free(buf);
 	return NULL;
@@ -439,8 +486,13 @@ void net_user_close(struct net_user *u)
 		u->started = false;
 	}
 	if (u->slirp)
-		slirp_cleanup(u->slirp);
+		u->lib->cleanup(u->slirp);
 	u->slirp = NULL;
+	if (u->dl)
+		dlclose(u->dl);
+	u->dl = NULL;
+	free((void *)u->lib);
+	u->lib = NULL;
 	while (u->timers) {
 		struct net_user_timer *t = u->timers;
 

@@ -46,10 +46,15 @@ struct net_user_opts {
 };
 
 struct net_user_timer;
+struct net_user_lib;
 struct sandbox;
 struct Slirp;
 
 struct net_user {
+	/* libslirp, loaded only when a -netdev user exists: it and glib
+	 * would cost every VMM start (~1 ms of dynamic linking) otherwise. */
+	void *dl;
+	const struct net_user_lib *lib;
 	struct Slirp *slirp;
 	struct net_user_opts opts;
 	int fd;                          /* our end of the socketpair */

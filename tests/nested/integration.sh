@@ -13,6 +13,9 @@ export NESTED_DIR
 py=$(readlink -f /usr/bin/python3)
 files=(-f "$VMM" -f "$GUESTS" -f "$here/../integration" -f /usr/bin/bash
        -f /usr/bin/python3 -f "$py" -f "/usr/lib/$(basename "$py")" -f /usr/sbin/ip)
+# vmm loads libslirp only for -netdev user (dlopen): ldd does not see it.
+slirp=$(ldconfig -p | awk '/libslirp\.so\.0 /{print $NF; exit}')
+[ -n "$slirp" ] && files+=(-f "$slirp")
 # The host's own tools, not busybox's: the tests use their options.
 for t in $(dpkg -L coreutils grep sed | grep -E '^/usr/bin/[^/]+$') \
 	 /usr/bin/setpriv /usr/bin/unshare /usr/sbin/losetup /usr/bin/mount \

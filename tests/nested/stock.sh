@@ -23,6 +23,9 @@ files=(-f "$VMM" -f "$GUEST/vmlinuz" -f "$GUEST/initramfs.cpio"
        -f /usr/bin/qemu-system-x86_64 -f /usr/share/qemu -f /usr/share/seabios
        -f /usr/lib/ipxe/qemu)
 [ -n "${NESTED_GDB:-}" ] && files+=(-f /usr/bin/gdb -f /usr/share/gdb)
+# vmm loads libslirp only for -netdev user (dlopen): ldd does not see it.
+slirp=$(ldconfig -p | awk '/libslirp\.so\.0 /{print $NF; exit}')
+[ -n "$slirp" ] && files+=(-f "$slirp")
 # The exact command `make run` runs, checked as the README shows it.
 make_run=$(make -s --no-print-directory -n run 2>/dev/null |
 	   sed -e ':a' -e '/\\$/N; s/\\\n//; ta' | grep -E '^[^ ]*/vmm ' | tail -1)
