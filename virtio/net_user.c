@@ -320,6 +320,9 @@ int net_user_open(struct net_user *u, const struct net_user_opts *o,
 		return -errno;
 	}
 	u->fd = sv[1];
+	/* The stop fd and the socketpair always have their places. */
+	u->pfd = calloc(16, sizeof(*u->pfd));
+	u->cap_pfd = u->pfd ? 16 : 0;
 	/* Room for bursts both ways: a frame that finds the socket full is
 	 * dropped (TCP recovers, but slowly). Best effort. */
 	for (int i = 0; i < 2; i++) {
@@ -329,9 +332,10 @@ int net_user_open(struct net_user *u, const struct net_user_opts *o,
 		setsockopt(sv[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
 	u->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (u->stopfd < 0) {
-		snprintf(err, errlen, "cannot make an eventfd: %s.", strerror(errno));
-		r = -errno;
+	if (u->stopfd < 0 || !u->pfd) {
+		snprintf(err, errlen, "cannot make an eventfd: %s.",
+			 strerror(u->pfd ? errno : ENOMEM));
+		r = u->pfd ? -errno : -ENOMEM;
 	} else {
 		r = net_user_load(u, err, errlen);
 		if (r == 0)
