@@ -463,7 +463,14 @@ static void *net_user_thread(void *arg)
 			net_user_from_guest(u, buf);
 		u->lib->pollfds_poll(u->slirp, r < 0, net_user_revents, u);
 	}
+	if (!buf)
+		pr_err("netdev user: out of memory: the guest's network stops");
 	free(buf);
+	/* Here, not in net_user_close(): libslirp is called from this
+	 * thread only, and only this thread's filter has the socket calls
+	 * it may make while tearing the guest's connections down. */
+	u->lib->cleanup(u->slirp);
+	u->slirp = NULL;
 	return NULL;
 }
 
@@ -489,6 +496,7 @@ void net_user_close(struct net_user *u)
 		pthread_join(u->thread, NULL);
 		u->started = false;
 	}
+	/* Never started (a set-up error): nothing of it ran yet. */
 	if (u->slirp)
 		u->lib->cleanup(u->slirp);
 	u->slirp = NULL;

@@ -245,3 +245,53 @@ Test(net_user, works_sandboxed)
 	net_user_close(&u);
 	close(gfd);
 }
+
+/*
+ * What a hostile guest can send: frames shorter than an Ethernet header,
+ * an IPv4 header whose lengths lie, a UDP length past the frame, a frame
+ * larger than any MTU (the socketpair cuts it). The stack takes them all
+ * and still answers ARP afterwards.
+ */
+Test(net_user, hostile_frames_are_survived)
+{
+	static const uint8_t guest_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+	static uint8_t big[70000];
+	struct net_user_opts o = default_opts();
+	uint8_t f[128], arp[42] = { 0 }, r[2048];
+	struct net_user u;
+	char err[160];
+	int gfd = -1;
+	size_t n;
+
+	cr_assert_eq(net_user_open(&u, &o, &gfd, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(net_user_start(&u, NULL), 0);
+	cr_assert_eq(send(gfd, f, 5, 0), 5, "a runt");
+	n = udp_frame(f, (uint8_t[]){ 10, 0, 2, 2 }, 7, "x", 1);
+	f[14 + 2] = 0xff; f[14 + 3] = 0xff;        /* IP total length 65535 */
+	cr_assert_eq(send(gfd, f, n, 0), (ssize_t)n);
+	n = udp_frame(f, (uint8_t[]){ 10, 0, 2, 2 }, 7, "x", 1);
+	f[14] = 0x4f;                             /* IHL 60 bytes: past the frame */
+	cr_assert_eq(send(gfd, f, n, 0), (ssize_t)n);
+	n = udp_frame(f, (uint8_t[]){ 10, 0, 2, 3 }, 53, "x", 1);
+	f[14 + 20 + 4] = 0xff;                    /* UDP length past the frame */
+	cr_assert_eq(send(gfd, f, n, 0), (ssize_t)n);
+	memset(big, 0xee, sizeof(big));
+	memcpy(big + 6, guest_mac, 6);
+	big[12] = 0x08; big[13] = 0x00;
+	send(gfd, big, sizeof(big), 0);           /* may be refused: too big */
+	/* Still alive: the gateway answers. */
+	memset(arp, 0xff, 6);
+	memcpy(arp + 6, guest_mac, 6);
+	arp[12] = 0x08; arp[13] = 0x06;
+	arp[15] = 1; arp[16] = 0x08; arp[18] = 6; arp[19] = 4; arp[21] = 1;
+	memcpy(arp + 22, guest_mac, 6);
+	memcpy(arp + 28, (uint8_t[]){ 10, 0, 2, 15 }, 4);
+	memcpy(arp + 38, (uint8_t[]){ 10, 0, 2, 2 }, 4);
+	cr_assert_eq(send(gfd, arp, sizeof(arp), 0), (ssize_t)sizeof(arp));
+	do {
+		n = frame_from_stack(gfd, r, sizeof(r));
+		cr_assert_geq((ssize_t)n, 42, "the stack stopped answering");
+	} while (!(r[12] == 0x08 && r[13] == 0x06 && r[21] == 2));
+	net_user_close(&u);
+	close(gfd);
+}
