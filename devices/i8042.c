@@ -48,6 +48,13 @@ static void i8042_write(void *opaque, uint64_t off, const uint8_t *data,
 			"guest reset through the i8042");
 }
 
+void i8042_reset(struct i8042 *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->cmd = 0;
+	pthread_mutex_unlock(&k->lock);
+}
+
 const struct bus_ops i8042_bus_ops = {
 	.read = i8042_read,
 	.write = i8042_write,

@@ -16,13 +16,14 @@
  * and how the exit is logged; the exit status is separate.
  */
 enum stop_cause {
-	STOP_GUEST_RESET,     /* i8042 reset, triple fault, KVM reset event */
+	STOP_GUEST_RESET,     /* i8042 reset, triple fault, KVM reset event:
+			       * a machine reset, or with -no-reboot an exit */
 	STOP_GUEST_SHUTDOWN,  /* ACPI S5 */
 	STOP_GUEST_PANIC,     /* KVM crash event */
 	STOP_DEBUG_EXIT,      /* isa-debug-exit: the status is the guest's */
 	STOP_HOST_SIGNAL,     /* SIGTERM, SIGINT, SIGHUP */
 	STOP_HOST_QMP_QUIT,
-	STOP_HOST_QMP_RESET,  /* system_reset: with -no-reboot, an exit */
+	STOP_HOST_QMP_RESET,  /* system_reset: the same */
 	STOP_HOST_UI,         /* Ctrl-A x */
 	STOP_ERROR,           /* the VMM cannot go on */
 };
@@ -39,6 +40,7 @@ struct i8042 {
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT  0x64
 void i8042_init(struct i8042 *k, machine_stop_fn stop, void *ctx);
+void i8042_reset(struct i8042 *k);
 extern const struct bus_ops i8042_bus_ops;   /* base 0x60, size 5 */
 
 /* QEMU's isa-debug-exit: a write of V ends the VMM with status V*2+1. */

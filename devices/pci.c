@@ -333,8 +333,26 @@ int pci_bus_add_device(struct pci_bus *pb, struct pci_device *d, int slot)
 	}
 	d->bus = pb;
 	d->slot = slot;
+	memcpy(d->cfg_power_on, d->cfg, PCI_CFG_SPACE);
 	pb->slots[slot] = d;
 	return slot;
+}
+
+void pci_bus_reset(struct pci_bus *pb)
+{
+	pthread_mutex_lock(&pb->lock);
+	pb->conf1_addr = 0;
+	for (unsigned int i = 0; i < PCI_MAX_SLOTS; i++) {
+		struct pci_device *d = pb->slots[i];
+
+		if (!d)
+			continue;
+		memcpy(d->cfg, d->cfg_power_on, PCI_CFG_SPACE);
+		pci_update_bars(d);
+		if (d->reset)
+			d->reset(d);
+	}
+	pthread_mutex_unlock(&pb->lock);
 }
 
 void pci_bus_for_each(struct pci_bus *pb,

@@ -40,6 +40,7 @@ struct pci_device {
 	uint8_t cfg[PCI_CFG_SPACE];
 	uint8_t wmask[PCI_CFG_SPACE];   /* bits the guest may write */
 	uint8_t w1c[PCI_CFG_SPACE];     /* bits a guest write of 1 clears */
+	uint8_t cfg_power_on[PCI_CFG_SPACE]; /* as plugged: what a reset restores */
 	struct pci_bar bars[PCI_NUM_BARS];
 	uint8_t next_cap;               /* where the next capability goes */
 	struct pci_bus *bus;
@@ -50,6 +51,9 @@ struct pci_device {
 	/* Called after a config write the device may care about. */
 	void (*cfg_written)(struct pci_device *d, unsigned int off,
 			    unsigned int len);
+	/* Called by pci_bus_reset() once config space is back to power-on
+	 * (state the device keeps outside it: MSI-X tables). May be NULL. */
+	void (*reset)(struct pci_device *d);
 	/* Called when a BAR is mapped or unmapped (e.g. ioeventfds). */
 	void (*bar_moved)(struct pci_device *d, int bar, uint64_t old_addr,
 			  uint64_t new_addr);
@@ -86,6 +90,10 @@ int pci_device_add_cap(struct pci_device *d, const uint8_t *data,
 		       const uint8_t *wmask, unsigned int len);
 /* Plug into @slot (-1: the first free one). Assigns BAR addresses. */
 int pci_bus_add_device(struct pci_bus *pb, struct pci_device *d, int slot);
+/* Machine reset: every function's config space as it was when plugged
+ * (command register clear, so no BAR decodes and no bus mastering; the
+ * BAR addresses "firmware" gave), then each device's reset hook. */
+void pci_bus_reset(struct pci_bus *pb);
 /* Call @fn for the host bridge, then every device in slot order, under
  * the bus lock: what it reads of config space (BARs) cannot move under
  * it. @fn must not call back into the bus. */

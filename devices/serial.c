@@ -5,6 +5,8 @@
 
 #include "devices/serial.h"
 
+static void serial_update_irq(struct serial *s);
+
 void serial_init(struct serial *s, void (*tx)(void *, uint8_t), void *tx_ctx,
 		 void (*irq)(void *, int), void *irq_ctx)
 {
@@ -16,6 +18,21 @@ void serial_init(struct serial *s, void (*tx)(void *, uint8_t), void *tx_ctx,
 	s->irq_ctx = irq_ctx;
 	s->mcr = UART_MCR_OUT2;
 	s->dll = 12;  /* 9600 baud, what the BIOS would leave */
+}
+
+/* Machine reset: registers as at power-on, the receive FIFO emptied
+ * (what was typed before the reset is not the new boot's input), the
+ * interrupt line lowered. The output sink stays. */
+void serial_reset(struct serial *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->ier = s->lcr = s->lsr_err = s->scr = s->fcr = s->dlm = 0;
+	s->mcr = UART_MCR_OUT2;
+	s->dll = 12;
+	s->thre_pending = false;
+	s->rx_head = s->rx_count = 0;
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void serial_exit(struct serial *s)

@@ -37,6 +37,8 @@ extern const struct bus_ops serial_bus_ops;
 void serial_init(struct serial *s, void (*tx)(void *, uint8_t), void *tx_ctx,
 		 void (*irq)(void *, int), void *irq_ctx);
 void serial_exit(struct serial *s);
+/* Machine reset: power-on registers, FIFO emptied, line lowered. */
+void serial_reset(struct serial *s);
 /* Queue bytes from the host side; returns how many were accepted. */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 /* Room left in the receive FIFO. */

@@ -260,6 +260,50 @@ int kvm_vcpu_set_lapic_lint(struct kvm_vcpu *vcpu)
 	return xioctl(vcpu->fd, KVM_SET_LAPIC, &la);
 }
 
+int kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned long req, void *arg)
+{
+	return xioctl(vcpu->fd, req, arg);
+}
+
+int kvm_vm_ioctl(struct kvm *kvm, unsigned long req, void *arg)
+{
+	return xioctl(kvm->vm_fd, req, arg);
+}
+
+int kvm_get_msr_index_list(struct kvm *kvm, uint32_t **idx, unsigned int *n)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
+	int r;
+
+	/* The first call fails with E2BIG and says how many there are. */
+	r = xioctl(kvm->sys_fd, KVM_GET_MSR_INDEX_LIST, &probe);
+	if (r < 0 && r != -E2BIG)
+		return r;
+	l = calloc(1, sizeof(*l) + probe.nmsrs * sizeof(uint32_t));
+	if (!l)
+		return -ENOMEM;
+	l->nmsrs = probe.nmsrs;
+	r = xioctl(kvm->sys_fd, KVM_GET_MSR_INDEX_LIST, l);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	*idx = malloc((l->nmsrs ? l->nmsrs : 1) * sizeof(uint32_t));
+	if (!*idx) {
+		free(l);
+		return -ENOMEM;
+	}
+	memcpy(*idx, l->indices, l->nmsrs * sizeof(uint32_t));
+	*n = l->nmsrs;
+	free(l);
+	return 0;
+}
+
+int kvm_vcpu_msrs(struct kvm_vcpu *vcpu, bool set, struct kvm_msrs *m)
+{
+	return xioctl(vcpu->fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, m);
+}
+
 int kvm_vcpu_translate(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t *gpa)
 {
 	struct kvm_translation t = { .linear_address = gva };

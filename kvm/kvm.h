@@ -53,6 +53,17 @@ int kvm_vcpu_set_events(struct kvm_vcpu *vcpu,
 			const struct kvm_vcpu_events *ev);
 int kvm_vcpu_set_lapic_lint(struct kvm_vcpu *vcpu);
 int kvm_vcpu_translate(struct kvm_vcpu *vcpu, uint64_t gva, uint64_t *gpa);
+/* Any other vCPU or VM ioctl whose argument is a struct (state get/set
+ * for reset: KVM_GET_XSAVE, KVM_SET_MP_STATE, KVM_SET_IRQCHIP, ...). */
+int kvm_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned long req, void *arg);
+int kvm_vm_ioctl(struct kvm *kvm, unsigned long req, void *arg);
+/* The MSRs KVM can save and restore (KVM_GET_MSR_INDEX_LIST); a malloc'd
+ * array the caller frees. */
+int kvm_get_msr_index_list(struct kvm *kvm, uint32_t **idx, unsigned int *n);
+/* KVM_GET_MSRS / KVM_SET_MSRS on a whole struct kvm_msrs: returns how
+ * many entries, from the first, KVM read or wrote (it stops at the first
+ * it refuses). */
+int kvm_vcpu_msrs(struct kvm_vcpu *vcpu, bool set, struct kvm_msrs *m);
 
 
 /*

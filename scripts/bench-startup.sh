@@ -39,8 +39,8 @@ precise() {
 	done
 }
 
-measure "$T/vmm" "$VMM" -m 128M -kernel "$ELF" $DX
-precise "$T/vmm" "$VMM" -m 128M -kernel "$ELF" $DX
+measure "$T/vmm" "$VMM" -no-reboot -m 128M -kernel "$ELF" $DX
+precise "$T/vmm" "$VMM" -no-reboot -m 128M -kernel "$ELF" $DX
 vw=$(median "$T/vmm.wallp"); vr=$(median "$T/vmm.rss")
 echo "vmm:   median wall ${vw} ms, median peak RSS $((vr)) KiB ($N runs)"
 
@@ -61,7 +61,7 @@ fi
 # CPU time and the kernel's own clock, where perf works.
 if command -v perf >/dev/null && perf stat -e task-clock true >/dev/null 2>&1; then
 	echo "perf stat -r $N (task-clock = CPU the VMM used; elapsed = wall):"
-	perf stat -r "$N" "$VMM" -m 128M -kernel "$ELF" $DX </dev/null 2>&1 >/dev/null |
+	perf stat -r "$N" "$VMM" -no-reboot -m 128M -kernel "$ELF" $DX </dev/null 2>&1 >/dev/null |
 		grep -E 'task-clock|elapsed' | sed 's/^/  vmm  /'
 	[ -n "$QEMU" ] && perf stat -r "$N" "${Q[@]}" </dev/null 2>&1 >/dev/null |
 		grep -E 'task-clock|elapsed' | sed 's/^/  qemu /'

@@ -40,6 +40,7 @@ enum {
 	IOC_TUN = 1 << 2,     /* offloads and queue attach on a tap */
 	IOC_TTY = 1 << 3,     /* restoring the terminal */
 	IOC_SOCK = 1 << 4,    /* bytes waiting, non-blocking mode */
+	IOC_RESET = 1 << 5,   /* machine reset: interrupt controllers */
 };
 
 struct sc_set {
@@ -100,12 +101,16 @@ static const struct ioc_set ioc_sets[] = {
 	{ IOC_VCPU, { KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS,
 		      KVM_SET_SREGS, KVM_SET_FPU, KVM_GET_VCPU_EVENTS,
 		      KVM_SET_VCPU_EVENTS, KVM_GET_LAPIC, KVM_SET_LAPIC,
-		      KVM_TRANSLATE, KVM_SET_MSRS, KVM_SET_CPUID2 } },
+		      KVM_TRANSLATE, KVM_SET_MSRS, KVM_SET_CPUID2,
+		      /* a machine reset: the power-on state back */
+		      KVM_SET_XSAVE, KVM_SET_XCRS, KVM_SET_MP_STATE,
+		      KVM_SET_DEBUGREGS } },
 	{ IOC_IRQ, { KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING,
 		     KVM_IRQFD, KVM_IOEVENTFD } },
 	{ IOC_TUN, { TUNSETOFFLOAD, TUNSETQUEUE, TUNSETVNETHDRSZ } },
 	{ IOC_TTY, { TCGETS, TCSETS, TCSETSW, TCSETSF } },
 	{ IOC_SOCK, { FIONREAD, FIONBIO } },
+	{ IOC_RESET, { KVM_SET_IRQCHIP, KVM_SET_PIT2 } },
 };
 
 struct class_def {
@@ -114,8 +119,11 @@ struct class_def {
 };
 
 static const struct class_def classes[SANDBOX_NR_CLASSES] = {
+	/* A reset runs here: devices reset (a tap's offloads off), the
+	 * interrupt controllers, -kernel/-initrd re-read (pread64 on those
+	 * two fds only, see sandbox_build()). */
 	[SANDBOX_MAIN] = { "main", SET_BASE | SET_EPOLL | SET_TEARDOWN,
-			   IOC_IRQ | IOC_TTY },
+			   IOC_IRQ | IOC_TTY | IOC_TUN | IOC_RESET },
 	/* An MMIO-exit kick serves the queue on the vCPU thread, so a vCPU
 	 * needs everything a device thread does. */
 	[SANDBOX_VCPU] = { "vcpu", SET_BASE | SET_DEVICE | SET_POLL,
@@ -175,7 +183,8 @@ static int sandbox_add_name(scmp_filter_ctx ctx, const char *name, bool *seen)
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 }
 
-static int sandbox_build(scmp_filter_ctx ctx, enum sandbox_class cls)
+static int sandbox_build(scmp_filter_ctx ctx, const struct sandbox *sb,
+			 enum sandbox_class cls)
 {
 	const struct class_def *c = &classes[cls];
 	bool seen[SANDBOX_MAX_NR] = { false };
@@ -198,6 +207,11 @@ static int sandbox_build(scmp_filter_ctx ctx, enum sandbox_class cls)
 	if (r == 0 && (c->sets & SET_NETSTACK))
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+	/* Main re-reads -kernel and -initrd on a reset, and nothing else. */
+	for (unsigned int i = 0; r == 0 && cls == SANDBOX_MAIN && i < 2; i++)
+		if (sb->main_read_fds[i] >= 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 1,
+					     ARG_EQ(0, sb->main_read_fds[i]));
 	/* Signals only to our own threads (pthread_kill, abort). */
 	if (r == 0 && (c->sets & SET_BASE))
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
@@ -226,7 +240,7 @@ static scmp_filter_ctx sandbox_new(const struct sandbox *sb,
 		*err = -ENOMEM;
 		return NULL;
 	}
-	*err = sandbox_build(ctx, cls);
+	*err = sandbox_build(ctx, sb, cls);
 	if (*err < 0) {
 		seccomp_release(ctx);
 		return NULL;
@@ -265,7 +279,7 @@ void sandbox_enter_or_die(const struct sandbox *sb, enum sandbox_class cls)
 
 int sandbox_probe(void)
 {
-	struct sandbox sb = { .on = true };
+	struct sandbox sb = { .on = true, .main_read_fds = { 0, -1 } };
 
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
 		return -errno;

@@ -28,6 +28,9 @@ struct sandbox {
 	/* Debugging aid: log a forbidden call (kernel audit log) instead of
 	 * killing; never the default. */
 	bool audit;
+	/* Files the main thread may pread (-kernel, -initrd: a reset reads
+	 * them again); -1: none. */
+	int main_read_fds[2];
 };
 
 /* Install the filter for @cls on the calling thread; 0 when the sandbox

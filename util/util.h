@@ -17,6 +17,8 @@
 
 /* Read a whole file into a malloc'd buffer; 0 or -errno. */
 int util_read_file(const char *path, uint8_t **buf, size_t *len, size_t max);
+/* The same from an open regular file, from its start (pread). */
+int util_read_fd(int fd, uint8_t **buf, size_t *len, size_t max);
 /* close(*fd) if it is open, and mark it closed (-1): teardown paths run
  * more than once, and after a partial set-up. */
 void util_close_fd(int *fd);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/le.h"
 #include "util/log.h"
@@ -243,6 +244,7 @@ void virtio_pci_kick(struct virtio_pci *vp, unsigned int q)
 void vp_reset_locked(struct virtio_pci *vp)
 {
 	vp->reset_pending = false;
+	pthread_cond_broadcast(&vp->reset_cond);
 	vp->status = 0;
 	vp->driver_features = 0;
 	vp->dfselect = vp->gfselect = 0;
@@ -279,6 +281,32 @@ void virtio_pci_reset_done_locked(struct virtio_pci *vp)
 {
 	if (vp->reset_pending)
 		vp_reset_locked(vp);
+}
+
+/*
+ * A machine reset: the same as the driver writing 0, and then wait (the
+ * lock released) until the device is done with its in-flight I/O, so that
+ * nothing it does afterwards lands in the rebooted guest's memory.
+ */
+int virtio_pci_reset_sync(struct virtio_pci *vp, unsigned int timeout_ms)
+{
+	struct timespec until;
+	int r = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&vp->lock);
+	vp_reset_request_locked(vp);
+	while (vp->reset_pending && r == 0)
+		r = pthread_cond_timedwait(&vp->reset_cond, &vp->lock, &until);
+	r = vp->reset_pending ? -ETIMEDOUT : 0;
+	pthread_mutex_unlock(&vp->lock);
+	return r;
 }
 
 static struct virtio_pci_queue *vp_selected(struct virtio_pci *vp)

@@ -123,6 +123,7 @@ struct virtio_pci {
 	int cfg_cap;                  /* offset of the PCI cfg access cap */
 	uint64_t bar_addr;            /* where BAR0 is mapped, 0: nowhere */
 	bool reset_pending;           /* 0 written, the device not done yet */
+	pthread_cond_t reset_cond;    /* broadcast when a reset completes */
 	uint16_t used_snap[VIRTIO_PCI_MAX_QUEUES];
 	unsigned long mmio_kicks;     /* kicks that came as MMIO exits */
 	struct ratelimit log_rl;      /* for lines the guest can trigger */
@@ -131,6 +132,11 @@ struct virtio_pci {
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 		    void *dev, const struct guestmem *gm,
 		    const struct virtio_pci_host *host, const char *name);
+/* Machine reset of the device (as a driver's write of 0 to the status),
+ * waiting up to @timeout_ms for its in-flight I/O: 0, or -ETIMEDOUT with
+ * the reset still pending (it completes when the I/O does). Its PCI side
+ * (MSI-X table, config space) is reset by pci_bus_reset(). */
+int virtio_pci_reset_sync(struct virtio_pci *vp, unsigned int timeout_ms);
 
 /*
  * The device side. A device touches its queues only through these, and

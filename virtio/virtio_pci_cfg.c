@@ -102,6 +102,22 @@ static void vp_bar_moved(struct pci_device *d, int bar, uint64_t old,
 					    q * VPCI_NOTIFY_MULT : 0);
 }
 
+/* pci_bus_reset(): config space is back to power-on (MSI-X disabled);
+ * the table and the pending bits, kept in BAR0, follow. Bus locked. */
+static void vp_pci_reset(struct pci_device *d)
+{
+	struct virtio_pci *vp = d->priv;
+
+	pthread_mutex_lock(&vp->lock);
+	for (unsigned int v = 0; v < vp->nvectors; v++) {
+		vp->msix[v] = (struct msix_entry){ .ctrl = MSIX_ENTRY_MASKED };
+		vp_msix_update(vp, v);
+	}
+	vp->pba = 0;
+	vp_update_intx_locked(vp);
+	pthread_mutex_unlock(&vp->lock);
+}
+
 static int add_vendor_cap(struct pci_device *d, uint8_t type, uint32_t off,
 			  uint32_t len, const uint8_t *extra, unsigned int elen,
 			  const uint8_t *wmask)
@@ -131,6 +147,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 		return -EINVAL;
 	memset(vp, 0, sizeof(*vp));
 	pthread_mutex_init(&vp->lock, NULL);
+	pthread_cond_init(&vp->reset_cond, NULL);
 	ratelimit_init(&vp->log_rl);
 	vp->ops = ops;
 	vp->dev = dev;
@@ -151,6 +168,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops,
 	d->cfg_written = vp_cfg_written;
 	d->cfg_reading = vp_cfg_reading;
 	d->bar_moved = vp_bar_moved;
+	d->reset = vp_pci_reset;
 	r = pci_device_set_bar(d, 0, VPCI_BAR_SIZE, false, false,
 			       &virtio_pci_bar_ops, vp);
 	if (r < 0)

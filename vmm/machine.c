@@ -20,8 +20,6 @@
 #include "boot/layout.h"
 #include "vmm/machine.h"
 
-#define MAX_KERNEL_FILE (512 * MiB)
-
 /* One sentence for the user in @err; returns @r (or -EINVAL if @r is not
  * an error), so a caller can "return machine_err(...)". */
 int machine_err(char *err, size_t len, int r, const char *fmt, ...)
@@ -82,6 +80,16 @@ void machine_stop(void *opaque, enum stop_cause cause, int status,
 	bool guest;
 	const char *reason;
 
+	/* A reset is an exit only with -no-reboot, as in QEMU. */
+	if ((cause == STOP_GUEST_RESET || cause == STOP_HOST_QMP_RESET) &&
+	    !m->cfg->no_reboot) {
+		if (status)
+			pr_warn("%s; the machine resets", why);
+		else
+			pr_info("%s; the machine resets", why);
+		machine_request_reset(m, cause);
+		return;
+	}
 	if (cause == STOP_GUEST_SHUTDOWN && m->cfg->no_shutdown) {
 		machine_shutdown_stay(m, why);
 		return;
@@ -153,157 +161,6 @@ static void com1_irq(void *ctx, int level)
 	struct machine *m = ctx;
 
 	kvm_irq_line(&m->kvm, IRQ_COM1, level);
-}
-
-static int read_input_file(const char *what, const char *path, uint8_t **buf,
-			   size_t *len, char *err, size_t errlen)
-{
-	int r = util_read_file(path, buf, len, MAX_KERNEL_FILE);
-
-	if (r == -EFBIG)
-		return machine_err(err, errlen, r, "%s '%s' is larger than %" PRIu64 " MiB.",
-				 what, path, MAX_KERNEL_FILE / MiB);
-	if (r == -EINVAL)
-		return machine_err(err, errlen, r, "%s '%s' is not a regular file.",
-				 what, path);
-	if (r < 0)
-		return machine_err(err, errlen, r, "cannot read %s '%s': %s.", what,
-				 path, strerror(-r));
-	return 0;
-}
-
-static int machine_load_kernel(struct machine *m, char *err, size_t errlen)
-{
-	const char *path = m->cfg->kernel;
-	uint8_t *buf = NULL, *vmlinux = NULL;
-	size_t len = 0, vlen = 0;
-	const char *algo = NULL;
-	int r;
-
-	r = read_input_file("kernel", path, &buf, &len, err, errlen);
-	if (r < 0)
-		return r;
-	if (elf_is_elf(buf, len)) {
-		r = elf_load_kernel(&m->mem, buf, len, &m->kernel);
-	} else if (bzimage_is_bzimage(buf, len)) {
-		r = bzimage_parse(buf, len, &m->kernel);
-		if (r == -ENOTSUP) {
-			r = machine_err(err, errlen, r,
-				      "kernel '%s' is a bzImage too old for the 64-bit boot protocol (need 2.12 or later).",
-				      path);
-			goto out;
-		}
-		if (r == 0 && pvm_prefers_vmlinux(&m->pvm)) {
-			struct setup_header hdr = m->kernel.hdr;
-
-			r = bzimage_extract_vmlinux(buf, len, &vmlinux, &vlen, &algo);
-			if (r == -EPROTONOSUPPORT) {
-				r = machine_err(err, errlen, r,
-					      "kernel '%s': cannot extract its vmlinux (compression not supported).",
-					      path);
-				goto out;
-			}
-			if (r == 0)
-				r = elf_load_kernel(&m->mem, vmlinux, vlen, &m->kernel);
-			if (r == 0) {
-				/* The bzImage's limits still describe this kernel. */
-				m->kernel.hdr = hdr;
-				m->kernel.has_setup_header =
-					m->kernel.mode == BOOT_LINUX64;
-				m->kernel.format = m->kernel.mode == BOOT_PVH ?
-					"bzImage -> extracted vmlinux, PVH entry" :
-					"bzImage -> extracted vmlinux, 64-bit entry";
-			}
-		} else if (r == 0) {
-			r = bzimage_load_kernel(&m->mem, buf, len, &m->kernel);
-		}
-	} else {
-		r = machine_err(err, errlen, -ENOEXEC,
-			      "'%s' is not a kernel: neither an ELF (vmlinux or PVH image) nor a bzImage.",
-			      path);
-		goto out;
-	}
-	if (r == -EPROTO)
-		r = machine_err(err, errlen, r,
-			      "kernel '%s' is a 32-bit ELF without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): there is no way to start it.",
-			      path);
-	else if (r == -ERANGE)
-		r = machine_err(err, errlen, r,
-			      "kernel '%s' does not fit in %" PRIu64 " MiB of guest RAM (its load addresses lie outside RAM or wrap).",
-			      path, m->cfg->ram_size / MiB);
-	else if (r == -ENOMEM)
-		r = machine_err(err, errlen, r, "out of memory loading kernel '%s'.", path);
-	else if (r < 0)
-		r = machine_err(err, errlen, r,
-			      "kernel '%s' is damaged or not a bootable x86-64 kernel.",
-			      path);
-	else
-		pr_info("kernel '%s': %s%s%s, entry %#" PRIx64, path,
-			m->kernel.format, algo ? ", payload " : "", algo ? algo : "",
-			m->kernel.entry);
-out:
-	free(vmlinux);
-	free(buf);
-	return r;
-}
-
-static int machine_load_initrd(struct machine *m, struct boot_setup *bs,
-			       char *err, size_t errlen)
-{
-	const char *path = m->cfg->initrd;
-	uint8_t *buf;
-	size_t len;
-	int r;
-
-	if (!path)
-		return 0;
-	r = util_read_file(path, &buf, &len, m->cfg->ram_size);
-	if (r == -EFBIG)
-		return machine_err(err, errlen, r,
-				 "initrd '%s' is larger than guest RAM (%" PRIu64 " MiB).",
-				 path, m->cfg->ram_size / MiB);
-	if (r < 0)
-		return read_input_file("initrd", path, &buf, &len, err, errlen);
-	r = bootinfo_place_initrd(&m->mem, &m->kernel, len, &bs->initrd_gpa);
-	if (r == 0)
-		r = guestmem_write(&m->mem, bs->initrd_gpa, buf, len);
-	free(buf);
-	if (r < 0)
-		return machine_err(err, errlen, r,
-				 "initrd '%s' (%zu KiB) does not fit in guest RAM above the kernel.",
-				 path, len / 1024);
-	bs->initrd_size = len;
-	return 0;
-}
-
-static int machine_write_cmdline(struct machine *m, struct boot_setup *bs,
-				 uint32_t *cmdline_len, char *err,
-				 size_t errlen)
-{
-	const char *user = m->cfg->append ? m->cfg->append : "";
-	const char *extra = pvm_cmdline_extra(&m->pvm);
-	size_t max = LAYOUT_CMDLINE_MAX;
-	char *line;
-	int n;
-
-	if (m->kernel.has_setup_header && m->kernel.hdr.cmdline_size)
-		max = MIN(max, (size_t)m->kernel.hdr.cmdline_size + 1);
-	n = asprintf(&line, "%s%s%s", user, extra && *user ? " " : "",
-		     extra ? extra : "");
-	if (n < 0)
-		return machine_err(err, errlen, -ENOMEM, "out of memory.");
-	if ((size_t)n + 1 > max) {
-		free(line);
-		return machine_err(err, errlen, -E2BIG,
-				 "-append: the kernel command line is %d bytes; this kernel takes at most %zu.",
-				 n, max - 1);
-	}
-	guestmem_write(&m->mem, LAYOUT_CMDLINE, line, n + 1);
-	pr_debug("kernel command line: %s", line);
-	free(line);
-	bs->cmdline_gpa = LAYOUT_CMDLINE;
-	*cmdline_len = n;
-	return 0;
 }
 
 static int machine_setup_kvm(struct machine *m, char *err, size_t errlen)
@@ -401,23 +258,46 @@ static int machine_add_devices(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
-				char *err, size_t errlen)
+/* On vCPU @i's own thread, before its first KVM_RUN after a reset: its
+ * power-on state, and the boot CPU's registers at the kernel's entry. */
+static int machine_vcpu_reset(void *ctx, unsigned int i, struct kvm_vcpu *vcpu)
+{
+	struct machine *m = ctx;
+	int r = cpu_power_on_restore(&m->power_on[i], vcpu);
+
+	if (r == 0 && i == 0)
+		r = cpu_setup_boot_regs(vcpu, &m->kernel, m->boot_info);
+	return r;
+}
+
+static int machine_create_vcpus(struct machine *m, char *err, size_t errlen)
 {
 	const struct vcpu_env env = {
 		.pio = &m->pio, .mmio = &m->mmio, .pvm = &m->pvm,
 		.mem = &m->mem, .sandbox = &m->sandbox,
 		.stop = machine_stop, .stop_ctx = m,
+		.reset = machine_vcpu_reset, .reset_ctx = m,
 	};
 	struct kvm_cpuid2 *cpuid;
+	uint32_t *msrs = NULL;
+	unsigned int nmsrs = 0;
 	int r;
 
 	r = kvm_get_supported_cpuid(&m->kvm, &cpuid);
 	if (r < 0)
 		return machine_err(err, errlen, r, "KVM_GET_SUPPORTED_CPUID failed: %s.",
 				 strerror(-r));
-	if (vcpus_init(&m->vcpus, m->cfg->ncpus, &env) < 0) {
+	r = kvm_get_msr_index_list(&m->kvm, &msrs, &nmsrs);
+	if (r < 0) {
 		free(cpuid);
+		return machine_err(err, errlen, r, "KVM_GET_MSR_INDEX_LIST failed: %s.",
+				   strerror(-r));
+	}
+	nmsrs = cpu_reset_filter_msrs(msrs, nmsrs);
+	m->power_on = calloc(m->cfg->ncpus, sizeof(*m->power_on));
+	if (!m->power_on || vcpus_init(&m->vcpus, m->cfg->ncpus, &env) < 0) {
+		free(cpuid);
+		free(msrs);
 		return machine_err(err, errlen, -ENOMEM, "out of memory.");
 	}
 	for (unsigned int i = 0; i < m->cfg->ncpus; i++) {
@@ -429,12 +309,16 @@ static int machine_create_vcpus(struct machine *m, uint64_t boot_info,
 			break;
 		m->vcpus.n++;
 		r = cpu_setup_vcpu(&t->vcpu, cpuid, &m->topo);
+		if (r == 0)
+			r = cpu_power_on_save(&m->power_on[i], &m->kvm, &t->vcpu,
+					      msrs, nmsrs);
 		if (r < 0)
 			break;
 	}
 	free(cpuid);
+	free(msrs);
 	if (r == 0)
-		r = cpu_setup_boot_regs(&m->vcpus.t[0].vcpu, &m->kernel, boot_info);
+		r = cpu_setup_boot_regs(&m->vcpus.t[0].vcpu, &m->kernel, m->boot_info);
 	if (r < 0)
 		return machine_err(err, errlen, r, "cannot set up vCPU %u: %s.",
 				 m->vcpus.n ? m->vcpus.n - 1 : 0, strerror(-r));
@@ -468,9 +352,6 @@ static int machine_write_pidfile(struct machine *m, char *err, size_t errlen)
 int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 		  size_t errlen)
 {
-	struct boot_setup bs = { 0 };
-	uint64_t boot_info;
-	uint32_t cmdline_len = 0;
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -478,6 +359,7 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 	m->kvm.sys_fd = m->kvm.vm_fd = -1;
 	m->mem.memfd = -1;
 	m->sigfd = -1;
+	m->kernel_fd = m->initrd_fd = m->reset_efd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
 	r = evloop_init(&m->loop, "vmm");
 	if (r < 0)
@@ -494,39 +376,21 @@ int machine_build(struct machine *m, const struct vm_config *cfg, char *err,
 				 "-sandbox on: this system cannot install seccomp filters (%s); use -sandbox off.",
 				 strerror(-r));
 
-	/* Check the user's files before anything touches /dev/kvm. */
-	if (access(cfg->kernel, R_OK) < 0)
-		return machine_err(err, errlen, -errno, "cannot read kernel '%s': %s.",
-				 cfg->kernel, strerror(errno));
-	if (cfg->initrd && access(cfg->initrd, R_OK) < 0)
-		return machine_err(err, errlen, -errno, "cannot read initrd '%s': %s.",
-				 cfg->initrd, strerror(errno));
-
-	if ((r = machine_setup_kvm(m, err, errlen)) < 0 ||
-	    (r = machine_load_kernel(m, err, errlen)) < 0 ||
-	    (r = machine_write_cmdline(m, &bs, &cmdline_len, err, errlen)) < 0 ||
-	    (r = machine_load_initrd(m, &bs, err, errlen)) < 0)
+	/* The user's files before anything touches /dev/kvm; kept open for
+	 * resets. */
+	if ((r = machine_open_boot_files(m, err, errlen)) < 0 ||
+	    (r = machine_setup_kvm(m, err, errlen)) < 0 ||
+	    (r = machine_reset_init(m, err, errlen)) < 0)
 		return r;
 	m->topo = (struct cpu_topo){ cfg->sockets, cfg->cores, cfg->threads };
 	for (unsigned int i = 0; i < cfg->ncpus; i++)
 		m->apic_ids[i] = (uint8_t)cpu_topo_apic_id(&m->topo, i);
-	r = acpi_build(&m->mem, cfg->ncpus, m->apic_ids, &bs.rsdp_gpa);
-	if (r < 0)
-		return machine_err(err, errlen, r, "cannot build the ACPI tables.");
-	if (m->kernel.mode == BOOT_PVH) {
-		boot_info = LAYOUT_PVH_INFO;
-		r = bootinfo_write_pvh(&m->mem, boot_info, &bs);
-	} else {
-		boot_info = LAYOUT_ZERO_PAGE;
-		r = bootinfo_write_zero_page(&m->mem, boot_info, &m->kernel, &bs,
-					     cmdline_len);
-	}
-	if (r == 0)
-		r = cpu_write_boot_tables(&m->mem, m->kernel.mode);
-	if (r < 0)
-		return machine_err(err, errlen, r, "cannot write the boot information.");
+	if ((r = machine_load_boot(m, err, errlen)) < 0)
+		return r;
+	m->sandbox.main_read_fds[0] = m->kernel_fd;
+	m->sandbox.main_read_fds[1] = m->initrd_fd;
 	if ((r = machine_add_devices(m, err, errlen)) < 0 ||
-	    (r = machine_create_vcpus(m, boot_info, err, errlen)) < 0)
+	    (r = machine_create_vcpus(m, err, errlen)) < 0)
 		return r;
 	return machine_write_pidfile(m, err, errlen);
 }
@@ -620,6 +484,10 @@ void machine_destroy(struct machine *m)
 	if (m->pidfile_written)
 		unlink(m->cfg->pidfile);
 	vcpus_destroy(&m->vcpus);
+	for (unsigned int i = 0; m->power_on && i < m->cfg->ncpus; i++)
+		cpu_power_on_free(&m->power_on[i]);
+	free(m->power_on);
+	m->power_on = NULL;
 	if (m->qmp) {
 		qmp_stop(m->qmp);
 		free(m->qmp);
@@ -642,4 +510,7 @@ void machine_destroy(struct machine *m)
 	bus_exit(&m->mmio);
 	evloop_exit(&m->loop);
 	util_close_fd(&m->sigfd);
+	util_close_fd(&m->reset_efd);
+	util_close_fd(&m->kernel_fd);
+	util_close_fd(&m->initrd_fd);
 }

@@ -15,6 +15,7 @@
 #include "boot/boot.h"
 #include "vmm/console.h"
 #include "vmm/cpu.h"
+#include "vmm/cpu_reset.h"
 #include "vmm/options.h"
 #include "vmm/pvm.h"
 #include "vmm/qmp.h"
@@ -81,6 +82,17 @@ struct machine {
 	struct vcpus vcpus;               /* threads, pause/resume, the end */
 	struct cpu_topo topo;             /* -smp's sockets, cores, threads */
 	uint8_t apic_ids[VMM_MAX_CPUS];   /* vCPU i's (< 255 for 64 vCPUs) */
+	struct cpu_power_on *power_on;    /* per vCPU, put back on reset */
+	uint64_t boot_info;               /* zero page or PVH start info */
+	int kernel_fd, initrd_fd;         /* -kernel, -initrd: re-read on reset */
+	/* In-kernel PIC (master, slave), IOAPIC and PIT as created. */
+	struct kvm_irqchip irqchip_power_on[3];
+	struct kvm_pit_state2 pit_power_on;
+	/* Reset: requested by a vCPU or QMP, done by the main thread. */
+	int reset_efd;
+	bool reset_pending;               /* under stop_lock */
+	enum stop_cause reset_cause;      /* guest or QMP, for RESET */
+	unsigned long resets;             /* done so far */
 
 	/* Stop request: the first one sets the status and the reason. The
 	 * same lock orders the run state QMP reports (pause/resume go to
@@ -113,6 +125,18 @@ void machine_stop(void *m, enum stop_cause cause, int status,
 
 int machine_err(char *err, size_t len, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* machine_boot.c: open -kernel/-initrd (kept open), and write what the
+ * guest finds in RAM at power-on (at start and on every reset). */
+int machine_open_boot_files(struct machine *m, char *err, size_t errlen);
+int machine_load_boot(struct machine *m, char *err, size_t errlen);
+
+/* machine_reset.c: a reset as QEMU does one without -no-reboot: the
+ * guest starts again from power-on, in the same process, with the same
+ * devices and backends (taps, -snapshot overlays, QMP clients). Safe from
+ * any thread: the vCPUs are held at once, the main thread does the rest. */
+void machine_request_reset(struct machine *m, enum stop_cause cause);
+int machine_reset_init(struct machine *m, char *err, size_t errlen);
 
 /* machine_devs.c: every -device virtio-*, on m->devs. */
 int machine_add_virtio(struct machine *m, char *err, size_t errlen);

@@ -155,6 +155,7 @@ struct vm_config {
 	const char *name;               /* -name [guest=]NAME */
 	bool daemonize;                 /* -daemonize: detach after setup */
 	bool no_shutdown;               /* -no-shutdown: power-off stops the VM */
+	bool no_reboot;                 /* -no-reboot: a reset ends vmm */
 	const char *logfile;            /* -D FILE */
 	bool snapshot;                  /* -snapshot: every drive without snapshot= */
 	bool nodefaults;                /* -nodefaults: no default serial */

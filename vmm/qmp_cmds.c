@@ -272,7 +272,7 @@ static json_t *cmd_query_pci(const struct qmp_ops *ops, json_t *args)
 
 static json_t *cmd_system_reset(const struct qmp_ops *ops, json_t *args)
 {
-	/* -no-reboot semantics: a reset ends the VM. */
+	/* A machine reset (RESET), or with -no-reboot the end (SHUTDOWN). */
 	ops->quit(ops->ctx, "host-qmp-system-reset");
 	return qmp_return(NULL);
 }

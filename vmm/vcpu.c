@@ -25,7 +25,8 @@ static void vcpu_park(struct vcpus *s)
 	pthread_mutex_lock(&s->lock);
 	s->n_parked++;
 	pthread_cond_broadcast(&s->cond);
-	while (s->paused && !__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE))
+	while ((s->paused || s->held) &&
+	       !__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE))
 		pthread_cond_wait(&s->cond, &s->lock);
 	s->n_parked--;
 	pthread_mutex_unlock(&s->lock);
@@ -94,6 +95,26 @@ static void vcpu_handle_internal_error(const struct vcpu_env *e,
 	vcpu_stop_with_regs(e, vcpu, STOP_ERROR, what);
 }
 
+/* The machine was reset since this vCPU last ran: power-on state first. */
+static int vcpu_reset_if_due(struct vcpus *s, struct vcpu_thread *t)
+{
+	unsigned int gen = __atomic_load_n(&s->reset_gen, __ATOMIC_ACQUIRE);
+	const struct vcpu_env *e = &s->env;
+	char why[96];
+	int r;
+
+	if (gen == t->reset_gen)
+		return 0;
+	t->reset_gen = gen;
+	r = e->reset ? e->reset(e->reset_ctx, (unsigned int)(t - s->t), &t->vcpu) : 0;
+	if (r < 0) {
+		snprintf(why, sizeof(why), "cannot reset vCPU %u: %s",
+			 t->vcpu.id, strerror(-r));
+		e->stop(e->stop_ctx, STOP_ERROR, 1, why);
+	}
+	return r;
+}
+
 static void *vcpu_thread_fn(void *arg)
 {
 	struct vcpu_thread *t = arg;
@@ -114,10 +135,13 @@ static void *vcpu_thread_fn(void *arg)
 	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 		int r;
 
-		if (__atomic_load_n(&s->paused, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&s->paused, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&s->held, __ATOMIC_ACQUIRE)) {
 			vcpu_park(s);
 			continue;
 		}
+		if (vcpu_reset_if_due(s, t) < 0)
+			break;
 		r = kvm_vcpu_run(vcpu);
 
 		if (r == -EINTR || r == -EAGAIN) {
@@ -143,8 +167,9 @@ static void *vcpu_thread_fn(void *arg)
 			/* Only without an in-kernel LAPIC; we always have one. */
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			/* QEMU -no-reboot: a reset request (we exit 1: a
-			 * triple fault is a guest bug worth a status). */
+			/* A reset request: the machine resets, or with
+			 * -no-reboot ends, with status 1 (a triple fault is
+			 * a guest bug worth a status). */
 			vcpu_stop_with_regs(e, vcpu, STOP_GUEST_RESET,
 					    "guest triple fault (KVM_EXIT_SHUTDOWN)");
 			break;
@@ -228,22 +253,13 @@ static void vcpus_kick(struct vcpus *s)
 	}
 }
 
-int vcpus_pause(struct vcpus *s, bool wait, bool *was)
+/* Until every vCPU is parked (-ETIMEDOUT after 5 s), or they stop.
+ * Nothing is held but the lock, which the wait releases. */
+static int vcpus_wait_parked(struct vcpus *s)
 {
 	struct timespec until;
 	int r = 0;
 
-	pthread_mutex_lock(&s->lock);
-	*was = s->paused;
-	__atomic_store_n(&s->paused, true, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&s->lock);
-	if (*was)
-		return 0;
-	vcpus_kick(s);
-	if (!wait)
-		return 0;
-	/* Wait without holding anything the vCPUs need but the lock, which
-	 * the wait releases. */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 5;
 	pthread_mutex_lock(&s->lock);
@@ -252,6 +268,36 @@ int vcpus_pause(struct vcpus *s, bool wait, bool *was)
 		r = pthread_cond_timedwait(&s->cond, &s->lock, &until);
 	pthread_mutex_unlock(&s->lock);
 	return -r;
+}
+
+int vcpus_pause(struct vcpus *s, bool wait, bool *was)
+{
+	pthread_mutex_lock(&s->lock);
+	*was = s->paused;
+	__atomic_store_n(&s->paused, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&s->lock);
+	if (*was)
+		return 0;
+	vcpus_kick(s);
+	return wait ? vcpus_wait_parked(s) : 0;
+}
+
+int vcpus_hold(struct vcpus *s, bool wait)
+{
+	pthread_mutex_lock(&s->lock);
+	__atomic_store_n(&s->held, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&s->lock);
+	vcpus_kick(s);
+	return wait ? vcpus_wait_parked(s) : 0;
+}
+
+void vcpus_release_reset(struct vcpus *s)
+{
+	pthread_mutex_lock(&s->lock);
+	__atomic_add_fetch(&s->reset_gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->held, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 bool vcpus_resume(struct vcpus *s)

@@ -25,6 +25,10 @@ struct vcpu_env {
 	const struct sandbox *sandbox;   /* each thread confines itself */
 	machine_stop_fn stop;
 	void *stop_ctx;
+	/* After a machine reset, on vCPU @i's thread before it runs again:
+	 * put its power-on state back. 0 or -errno (the VM then stops). */
+	int (*reset)(void *ctx, unsigned int i, struct kvm_vcpu *vcpu);
+	void *reset_ctx;
 };
 
 struct vcpus;
@@ -35,6 +39,7 @@ struct vcpu_thread {
 	pthread_t thread;
 	bool started;
 	int tid;                         /* set by the thread (query-cpus-fast) */
+	unsigned int reset_gen;          /* the machine reset it has done */
 };
 
 struct vcpus {
@@ -44,6 +49,8 @@ struct vcpus {
 	pthread_mutex_t lock;            /* paused, n_parked; cond */
 	pthread_cond_t cond;
 	bool paused;                     /* asked for; vCPUs follow */
+	bool held;                       /* a machine reset is under way */
+	unsigned int reset_gen;          /* machine resets so far */
 	bool stopping;                   /* they leave, for good */
 	unsigned int n_parked;           /* waiting in vcpu_park() */
 };
@@ -56,6 +63,15 @@ int vcpus_start(struct vcpus *s, bool paused);
  * parked (-ETIMEDOUT after 5 s); *@was: they were paused already. Safe
  * from a vCPU thread without @wait. */
 int vcpus_pause(struct vcpus *s, bool wait, bool *was);
+/*
+ * A machine reset, apart from pause (a paused VM stays paused across it):
+ * hold every vCPU out of KVM_RUN, parked. With @wait, return once all are
+ * parked (-ETIMEDOUT after 5 s); without, safe from a vCPU thread.
+ * vcpus_release_reset(): each vCPU puts its power-on state back (env.reset)
+ * before it next runs, and the held ones go on unless paused.
+ */
+int vcpus_hold(struct vcpus *s, bool wait);
+void vcpus_release_reset(struct vcpus *s);
 /* Let them run again; returns whether they were paused. */
 bool vcpus_resume(struct vcpus *s);
 bool vcpus_paused(struct vcpus *s);

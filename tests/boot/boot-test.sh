@@ -37,7 +37,7 @@ truncate -s 32M "$T/disk.img"
 truncate -s 1M "$T/ro.img"
 log="$T/boot.log"
 start=$(date +%s)
-"$VMM" -m ${RAM_MB}M -smp 2 -kernel "$GUEST/vmlinuz" \
+"$VMM" -no-reboot -m ${RAM_MB}M -smp 2 -kernel "$GUEST/vmlinuz" \
 	-initrd "$GUEST/initramfs.cpio" -nographic \
 	-device virtio-balloon-pci,id=balloon0 \
 	-drive file="$T/disk.img",if=none,id=d0,format=raw \

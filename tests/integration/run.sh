@@ -51,20 +51,34 @@ run() {
 }
 
 DX="-device isa-debug-exit,iobase=0xf4,iosize=4"
+BAL="-device virtio-balloon-pci"
 
 # ---- test guests on real KVM -------------------------------------------
 run guest-pio-mmio 33 "" "MMIO ok" -- -kernel "$GUESTS/hello.elf" $DX
 run guest-pio-mmio-smp2 33 "" "MMIO ok" -- -smp 2 -kernel "$GUESTS/hello.elf" $DX
 run guest-pio-mmio-4g 33 "" "MMIO ok" -- -m 4G -kernel "$GUESTS/hello.elf" $DX
 run guest-elf32-pvh 33 "ELF32, PVH entry" "MMIO ok" -- -v -kernel "$GUESTS/hello32.elf" $DX
-run guest-i8042-reset 0 "" "resetting" -- -kernel "$GUESTS/reset.elf"
-run guest-debug-exit 1 "" "resetting" -- -kernel "$GUESTS/reset.elf" $DX
+run guest-i8042-reset 0 "" "resetting" -- -no-reboot -kernel "$GUESTS/reset.elf"
+run guest-debug-exit 1 "" "resetting" -- -no-reboot -kernel "$GUESTS/reset.elf" $DX
 run guest-triple-fault 1 "triple fault" "about to triple fault" -- \
-	-kernel "$GUESTS/triple.elf"
+	-no-reboot -kernel "$GUESTS/triple.elf"
+# Without -no-reboot a reset is a machine reset (QEMU's default): the
+# reboot guest boots four times (i8042, triple fault, i8042 output port)
+# and checks each time that PCI config, MSI-X, the virtio device and
+# KVM's clock MSR are back as at power-on.
+for smp in 1 2; do
+	run guest-reboot-4-boots-smp$smp 9 "the machine resets" "reboot ok: 4 boots" -- \
+		-smp $smp -m 64M -kernel "$GUESTS/reboot.elf" $DX $BAL
+	grep -q "kvmclock on" "$T/out" && ok guest-reboot-kvmclock-was-on-smp$smp ||
+		bad guest-reboot-kvmclock-was-on-smp$smp "boot 1 could not turn it on: $(head -c 300 "$T/out")"
+done
+run guest-reboot-no-reboot 0 "" "boot 1" -- \
+	-no-reboot -m 64M -kernel "$GUESTS/reboot.elf" $DX $BAL
+grep -q "boot 2" "$T/out" && bad guest-reboot-no-reboot-once "booted again: $(head -c 300 "$T/out")" ||
+	ok guest-reboot-no-reboot-once
 # virtio-pci end to end: conf1 enumeration, capabilities, common_cfg,
 # a queue, MSI-X, a kick, the used ring, the page returned to the host —
 # with each combination of the fast paths, which must agree.
-BAL="-device virtio-balloon-pci"
 run virtio-fast-paths 33 "kicks 1 by ioeventfd, 0 by MMIO exit; interrupts 1 by irqfd, 0 by" \
 	"virtio ok" -- -v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL
 run virtio-slow-paths 33 "kicks 0 by ioeventfd, 1 by MMIO exit; interrupts 0 by irqfd, 1 by" \
@@ -77,17 +91,17 @@ run virtio-intx 33 "interrupts 0 by irqfd, 0 by" "virtio ok" -- \
 	-v -m 64M -kernel "$GUESTS/virtio.elf" -append intx $DX $BAL
 run virtio-slot-addr 33 "virtio-balloon-pci at 00:07.0" "virtio ok" -- \
 	-v -m 64M -kernel "$GUESTS/virtio.elf" $DX $BAL,addr=07.0
-run balloon-twice 1 "only one balloon device" "" -- -kernel "$GUESTS/reset.elf" $BAL $BAL
-run balloon-bad-prop 1 "unknown property 'size'" "" -- -kernel "$GUESTS/reset.elf" $BAL,size=1
+run balloon-twice 1 "only one balloon device" "" -- -no-reboot -kernel "$GUESTS/reset.elf" $BAL $BAL
+run balloon-bad-prop 1 "unknown property 'size'" "" -- -no-reboot -kernel "$GUESTS/reset.elf" $BAL,size=1
 run balloon-bad-bool 1 "bad value 'maybe' for 'ioeventfd'" "" -- \
-	-kernel "$GUESTS/reset.elf" $BAL,ioeventfd=maybe
-run balloon-bad-addr 1 "bad value '40' for 'addr'" "" -- -kernel "$GUESTS/reset.elf" $BAL,addr=40
+	-no-reboot -kernel "$GUESTS/reset.elf" $BAL,ioeventfd=maybe
+run balloon-bad-addr 1 "bad value '40' for 'addr'" "" -- -no-reboot -kernel "$GUESTS/reset.elf" $BAL,addr=40
 # virtio-rng: placed on the bus (the stock guest reads from it, tests/nested);
 # QEMU's -object backends are refused by name.
-run rng-placed 0 "virtio-rng-pci at 00:05.0" "" -- -v -kernel "$GUESTS/reset.elf" \
+run rng-placed 0 "virtio-rng-pci at 00:05.0" "" -- -v -no-reboot -kernel "$GUESTS/reset.elf" \
 	-device virtio-rng-pci,addr=5
 run rng-backend-refused 1 "virtio-rng-pci: unknown property 'rng' .the source is the host's getrandom" "" -- \
-	-kernel "$GUESTS/reset.elf" -device virtio-rng-pci,rng=rng0
+	-no-reboot -kernel "$GUESTS/reset.elf" -device virtio-rng-pci,rng=rng0
 
 # ---- virtio-net on a tap in a namespace of our own --------------------
 # The guest pings the host end through the real kernel; nothing leaves
@@ -152,28 +166,28 @@ PY
 else
 	echo "SKIP net-*: cannot create a network namespace (not root)"
 fi
-run net-no-netdev 1 "no -netdev with id 'n9'" "" -- -kernel "$GUESTS/reset.elf" \
+run net-no-netdev 1 "no -netdev with id 'n9'" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-device virtio-net-pci,netdev=n9
 run net-script 1 "script=/etc/qemu-ifup: this VMM runs no scripts" "" -- \
-	-kernel "$GUESTS/reset.elf" -netdev tap,id=n0,script=/etc/qemu-ifup
+	-no-reboot -kernel "$GUESTS/reset.elf" -netdev tap,id=n0,script=/etc/qemu-ifup
 # -netdev user: the stack's thread starts, confines itself (net-user
 # class) and stops with the guest; a taken host port and a bad rule are
 # errors before the guest runs.
-run net-user-runs 0 "" "" -- -kernel "$GUESTS/reset.elf" \
+run net-user-runs 0 "" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:7555-:22 -device virtio-net-pci,netdev=n0
 run net-user-port-taken 1 "-netdev user,id=n0: hostfwd: cannot listen on tcp 127.0.0.1:7556" "" -- \
-	-kernel "$GUESTS/reset.elf" \
+	-no-reboot -kernel "$GUESTS/reset.elf" \
 	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:7556-:22,hostfwd=tcp:127.0.0.1:7556-:23 \
 	-device virtio-net-pci,netdev=n0
 run nic-user-bad-fwd 1 "hostfwd=tcp::0-:22 is not \\[tcp\\|udp\\]" "" -- \
-	-kernel "$GUESTS/reset.elf" -nic user,hostfwd=tcp::0-:22
-run net-bad-mac 1 "bad value '01:00:5e:00:00:01' for 'mac'" "" -- -kernel "$GUESTS/reset.elf" \
+	-no-reboot -kernel "$GUESTS/reset.elf" -nic user,hostfwd=tcp::0-:22
+run net-bad-mac 1 "bad value '01:00:5e:00:00:01' for 'mac'" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-netdev tap,id=n0 -device virtio-net-pci,netdev=n0,mac=01:00:5e:00:00:01
-run net-bad-queues 1 "queues=9 is not between 1 and 7" "" -- -kernel "$GUESTS/reset.elf" \
+run net-bad-queues 1 "queues=9 is not between 1 and 7" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-netdev tap,id=n0,queues=9
-run net-bad-fd 1 "fd=0 is not an open tap device" "" -- -kernel "$GUESTS/reset.elf" \
+run net-bad-fd 1 "fd=0 is not an open tap device" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-netdev tap,id=n0,fd=0 -device virtio-net-pci,netdev=n0
-run net-netdev-twice 1 "netdev 'n0' is already used" "" -- -kernel "$GUESTS/reset.elf" \
+run net-netdev-twice 1 "netdev 'n0' is already used" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-netdev tap,id=n0 -device virtio-net-pci,netdev=n0 -device virtio-net-pci,netdev=n0
 
 # QMP end to end with the balloon guest (RSS given back and regained).
@@ -266,9 +280,9 @@ done
 printf 'QFI\xfb\0\0\0\3' > "$T/q.img"; truncate -s 1M "$T/q.img"
 sum=$(md5sum < "$T/q.img")
 run drive-qcow2-refused 1 "'$T/q.img' is a qcow2 image, and vmm reads raw images only" "" -- \
-	-kernel "$GUESTS/reset.elf" -drive file=$T/q.img,if=virtio
+	-no-reboot -kernel "$GUESTS/reset.elf" -drive file=$T/q.img,if=virtio
 run drive-qcow2-as-raw 0 "" "" -- \
-	-kernel "$GUESTS/reset.elf" -drive file=$T/q.img,if=virtio,format=raw
+	-no-reboot -kernel "$GUESTS/reset.elf" -drive file=$T/q.img,if=virtio,format=raw
 if [ "$(md5sum < "$T/q.img")" = "$sum" ]; then ok drive-qcow2-untouched
 else bad drive-qcow2-untouched "the image changed"; fi
 
@@ -300,7 +314,7 @@ for sb in on off; do
 	fi
 done
 run sandbox-bad-value 1 "-sandbox: 'maybe' is not on or off." "" -- \
-	-sandbox maybe -kernel "$GUESTS/reset.elf"
+	-sandbox maybe -no-reboot -kernel "$GUESTS/reset.elf"
 
 # A host filesystem that fills up: the guest gets IOERR, the VMM goes on.
 mkdir -p "$T/full"
@@ -355,32 +369,32 @@ else bad blk-read-only-untouched "the read-only image changed"; fi
 run blk-if-virtio 33 "" "blk ok" -- -m 64M -kernel "$GUESTS/blk.elf" -append ro-noserial $DX \
 	-drive file=$T/ro.img,if=virtio,format=raw,readonly=on
 # An image in use by one VMM cannot be opened for writing by another.
-"$VMM" -kernel "$GUESTS/echo.elf" -drive file=$T/disk.img,if=virtio,format=raw \
+"$VMM" -no-reboot -kernel "$GUESTS/echo.elf" -drive file=$T/disk.img,if=virtio,format=raw \
 	< <(sleep 10) >/dev/null 2>&1 &
 holder=$!
 # Until the holder has the image locked (slow hosts take a while).
 ino=$(stat -c %i "$T/disk.img")
 for i in $(seq 50); do grep -q ":$ino " /proc/locks && break; sleep 0.2; done
 run blk-image-locked 1 "'$T/disk.img' is locked by another process" "" -- \
-	-kernel "$GUESTS/reset.elf" -drive file=$T/disk.img,if=virtio,format=raw
+	-no-reboot -kernel "$GUESTS/reset.elf" -drive file=$T/disk.img,if=virtio,format=raw
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
 size_before=$(stat -c %s "$T/disk.img")
-run blk-format 1 "format 'qcow2' is not supported" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-format 1 "format 'qcow2' is not supported" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/disk.img,if=virtio,format=qcow2
-run blk-bad-aio 1 "aio=native is not one of io_uring, threads" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-bad-aio 1 "aio=native is not one of io_uring, threads" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/disk.img,if=virtio,aio=native
-run blk-bad-lbs 1 "logical_block_size=1024 is not 512 or 4096" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-bad-lbs 1 "logical_block_size=1024 is not 512 or 4096" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	$BLK,logical_block_size=1024
-run blk-bad-queues 1 "num-queues=17 is not between 1 and 16" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-bad-queues 1 "num-queues=17 is not between 1 and 16" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	$BLK,num-queues=17
-run blk-missing-file 1 "cannot open '$T/none.img'" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-missing-file 1 "cannot open '$T/none.img'" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/none.img,if=virtio
-run blk-no-drive 1 "no -drive with id 'd9'" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-no-drive 1 "no -drive with id 'd9'" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-device virtio-blk-pci,drive=d9
-run blk-drive-twice 1 "drive 'd0' is already used" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-drive-twice 1 "drive 'd0' is already used" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/disk.img,if=none,id=d0 -device virtio-blk-pci,drive=d0 \
 	-device virtio-blk-pci,drive=d0
-run blk-bad-cache 1 "cache=sometimes is not one of" "" -- -kernel "$GUESTS/reset.elf" \
+run blk-bad-cache 1 "cache=sometimes is not one of" "" -- -no-reboot -kernel "$GUESTS/reset.elf" \
 	-drive file=$T/disk.img,if=virtio,cache=sometimes
 [ "$(stat -c %s "$T/disk.img")" = "$size_before" ] && ok blk-image-not-truncated ||
 	bad blk-image-not-truncated "size changed"
@@ -397,19 +411,19 @@ else
 	grep -q "PVM quirks on" "$T/err" && bad pvm-quirks-off-on-hardware "quirks enabled without kvm_pvm"
 fi
 
-run serial-none 0 "" "" -- -serial none -kernel "$GUESTS/reset.elf"
+run serial-none 0 "" "" -- -serial none -no-reboot -kernel "$GUESTS/reset.elf"
 if [ ! -s "$T/out" ]; then ok serial-none-is-silent; else bad serial-none-is-silent "output: $(cat "$T/out")"; fi
-run serial-file 0 "" "" -- -serial "file:$T/serial.log" -kernel "$GUESTS/reset.elf"
+run serial-file 0 "" "" -- -serial "file:$T/serial.log" -no-reboot -kernel "$GUESTS/reset.elf"
 if grep -q resetting "$T/serial.log" 2>/dev/null; then ok serial-file-content; else bad serial-file-content "no guest output in the file"; fi
 
 # Console input reaches the guest through the UART.
-out=$(printf 'hello vmmq' | timeout 30 "$VMM" -kernel "$GUESTS/echo.elf" 2>"$T/err")
+out=$(printf 'hello vmmq' | timeout 30 "$VMM" -no-reboot -kernel "$GUESTS/echo.elf" 2>"$T/err")
 st=$?
 if [ $st = 0 ] && echo "$out" | grep -q "HELLO VMMQ"; then ok console-input
 else bad console-input "status $st, output: $out"; fi
 
 # SIGTERM stops a running guest cleanly (status 0, like QEMU).
-"$VMM" -kernel "$GUESTS/echo.elf" </dev/zero >/dev/null 2>"$T/err" &
+"$VMM" -no-reboot -kernel "$GUESTS/echo.elf" </dev/zero >/dev/null 2>"$T/err" &
 pid=$!
 sleep 0.5
 kill -TERM $pid
@@ -419,7 +433,7 @@ if [ $st = 0 ] && grep -q "signal 15" "$T/err"; then ok sigterm-clean-exit
 else bad sigterm-clean-exit "status $st: $(cat "$T/err")"; fi
 
 # -pidfile: the VMM's pid once it is set up, removed when it ends.
-"$VMM" -m 32M -kernel "$GUESTS/echo.elf" -name pidtest -pidfile "$T/vmm.pid" \
+"$VMM" -m 32M -no-reboot -kernel "$GUESTS/echo.elf" -name pidtest -pidfile "$T/vmm.pid" \
 	< <(sleep 3; echo q) > "$T/pf.out" 2>&1 &
 vm=$!
 for _ in $(seq 300); do [ -s "$T/vmm.pid" ] && break; sleep 0.1; done
@@ -428,7 +442,7 @@ wait $vm; st=$?
 if [ "$got" = "$vm" ] && [ $st = 0 ] && [ ! -e "$T/vmm.pid" ]; then ok pidfile-written-and-removed
 else bad pidfile-written-and-removed "pidfile '$got' for $vm, status $st, left: $(ls "$T"/vmm.pid 2>&1)"; fi
 run pidfile-unwritable 1 "-pidfile: cannot write '/nonexistent/x.pid'" "" -- \
-	-kernel "$GUESTS/reset.elf" -pidfile /nonexistent/x.pid
+	-no-reboot -kernel "$GUESTS/reset.elf" -pidfile /nonexistent/x.pid
 
 # -D FILE: the VMM's log lines go to the file (appended), not stderr.
 echo "earlier line" > "$T/vmm.log"
@@ -492,7 +506,7 @@ if command -v tmux >/dev/null; then
 	for g in echo triple; do
 		tmux kill-session -t vmmtest 2>/dev/null
 		tmux new-session -d -s vmmtest -x 100 -y 10 \
-			"stty -a > $T/tty.before; $VMM -kernel $GUESTS/$g.elf 2>/dev/null; echo EXIT=\$? > $T/tty.status; stty -a > $T/tty.after; sleep 5"
+			"stty -a > $T/tty.before; $VMM -no-reboot -kernel $GUESTS/$g.elf 2>/dev/null; echo EXIT=\$? > $T/tty.status; stty -a > $T/tty.after; sleep 5"
 		sleep 1
 		tmux send-keys -t vmmtest 'abc'
 		sleep 0.3
@@ -539,19 +553,19 @@ run elf-past-ram 1 "does not fit in 512 MiB" "" -- -kernel "$T/past-ram.elf"
 run elf-wraps 1 "does not fit" "" -- -kernel "$T/wrap.elf"
 run elf-absurd-phnum 1 "damaged or not a bootable" "" -- -kernel "$T/phnum.elf"
 run missing-initrd 1 "cannot read initrd '$T/nope'" "" -- \
-	-kernel "$GUESTS/reset.elf" -initrd "$T/nope"
+	-no-reboot -kernel "$GUESTS/reset.elf" -initrd "$T/nope"
 head -c 20M /dev/zero > "$T/big.initrd"
 run initrd-larger-than-ram 1 "initrd '$T/big.initrd'.*larger than guest RAM" "" -- \
-	-m 16M -kernel "$GUESTS/reset.elf" -initrd "$T/big.initrd"
-run m-zero 1 "-m: '0'" "" -- -m 0 -kernel "$GUESTS/reset.elf"
-run m-huge 1 "-m: '99999999G'" "" -- -m 99999999G -kernel "$GUESTS/reset.elf"
-run smp-zero 1 "-smp: '0'" "" -- -smp 0 -kernel "$GUESTS/reset.elf"
-run smp-1000 1 "-smp: '1000'" "" -- -smp 1000 -kernel "$GUESTS/reset.elf"
-run unknown-option 1 "unknown option '-bogus'" "" -- -bogus -kernel "$GUESTS/reset.elf"
-run missing-value 1 "option '-m' needs a value" "" -- -kernel "$GUESTS/reset.elf" -m
+	-m 16M -no-reboot -kernel "$GUESTS/reset.elf" -initrd "$T/big.initrd"
+run m-zero 1 "-m: '0'" "" -- -m 0 -no-reboot -kernel "$GUESTS/reset.elf"
+run m-huge 1 "-m: '99999999G'" "" -- -m 99999999G -no-reboot -kernel "$GUESTS/reset.elf"
+run smp-zero 1 "-smp: '0'" "" -- -smp 0 -no-reboot -kernel "$GUESTS/reset.elf"
+run smp-1000 1 "-smp: '1000'" "" -- -smp 1000 -no-reboot -kernel "$GUESTS/reset.elf"
+run unknown-option 1 "unknown option '-bogus'" "" -- -bogus -no-reboot -kernel "$GUESTS/reset.elf"
+run missing-value 1 "option '-m' needs a value" "" -- -no-reboot -kernel "$GUESTS/reset.elf" -m
 run no-kernel 1 "no kernel given" "" -- -m 1G
 run serial-file-unwritable 1 "-serial: cannot open" "" -- \
-	-serial file:/nonexistent/dir/log -kernel "$GUESTS/reset.elf"
+	-serial file:/nonexistent/dir/log -no-reboot -kernel "$GUESTS/reset.elf"
 run help 0 "" "-kernel FILE" -- --help
 run version 0 "" "^vmm [0-9]" -- --version
 

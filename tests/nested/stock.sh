@@ -33,7 +33,7 @@ make_run=$(make -s --no-print-directory -n run 2>/dev/null |
 items=("$@")
 if [ ${#items[@]} = 0 ]; then
 	items=(vmm:make-run)
-	all="devices intx console panic sigterm durable balloon oom powerdown usernet topology"
+	all="devices intx console panic sigterm durable balloon oom powerdown usernet topology reboot"
 	for s in $all; do items+=(vmm:$s); done
 	for s in $all; do items+=(qemu:$s); done
 fi

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "vmm/cpu.h"
+#include "vmm/cpu_reset.h"
 
 Test(cpu, apic_ids_pack_the_levels)
 {
@@ -90,4 +91,22 @@ Test(cpu, cpuid_cores_only)
 	cr_assert_eq(leaf(c, 0xb, 1)->ebx, 4);
 	cr_assert_eq(leaf(c, 0x8000001e, 0)->ebx & 0xffff, 3, "core 3, 1 thread");
 	free(c);
+}
+
+/* What a reset puts back of KVM's saved MSRs: the PV clock, steal time,
+ * async PF and PV EOI MSRs (to their power-on 0) and the rest, but not the
+ * TSC (it keeps counting) nor the wall clocks (a write is a guest-memory
+ * write by KVM). */
+Test(cpu, reset_msrs_keep_pv_msrs_not_the_clocks)
+{
+	uint32_t idx[] = { 0x10, 0x11, 0x12, 0x3b, 0x174, 0x4b564d00,
+			   0x4b564d01, 0x4b564d02, 0x4b564d03, 0x4b564d04,
+			   0xc0000082 };
+	const uint32_t want[] = { 0x12, 0x174, 0x4b564d01, 0x4b564d02,
+				  0x4b564d03, 0x4b564d04, 0xc0000082 };
+	unsigned int n = cpu_reset_filter_msrs(idx, sizeof(idx) / sizeof(idx[0]));
+
+	cr_assert_eq(n, sizeof(want) / sizeof(want[0]));
+	for (unsigned int i = 0; i < n; i++)
+		cr_assert_eq(idx[i], want[i], "entry %u: %#x", i, idx[i]);
 }

@@ -333,3 +333,34 @@ Test(pci, bar_remap_from_inside_a_bus_access, .timeout = 10)
 	bus_read(&pio, cfg32(2, PCI_BASE_ADDRESS_2) & ~3u, d, 1);
 	cr_assert_eq(d[0], 0x42, "the I/O BAR decodes");
 }
+
+static int reset_hooks;
+static void reset_hook(struct pci_device *d) { reset_hooks++; }
+
+/* A machine reset: config space as plugged (the guest's BAR move, decode
+ * and bus mastering undone, the mapping gone), then the device's hook. */
+Test(pci, bus_reset_restores_config_as_plugged)
+{
+	uint8_t d[4];
+	uint32_t bar0;
+
+	dev.reset = reset_hook;
+	reset_hooks = 0;
+	pci_bus_add_device(&pb, &dev, 2);
+	bar0 = cfg32(2, PCI_BASE_ADDRESS_0);
+	wcfg16(2, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	wcfg32(2, PCI_BASE_ADDRESS_0, 0xd0000000);
+	wcfg16(2, PCI_INTERRUPT_LINE, 11);
+	cr_assert_eq(last_new, 0xd0000000);
+	moves = 0;
+	pci_bus_reset(&pb);
+	cr_assert_eq(moves, 2, "BAR0 and BAR4 unmapped");
+	cr_assert_eq(reset_hooks, 1);
+	cr_assert_eq(cfg32(2, PCI_COMMAND) & 0xffff, 0);
+	cr_assert_eq(cfg32(2, PCI_BASE_ADDRESS_0), bar0, "firmware's address again");
+	cr_assert_eq(cfg32(2, PCI_INTERRUPT_LINE) & 0xff, 0);
+	cr_assert_eq(last_new, 0, "unmapped: decode is off");
+	bus_read(&mmio, 0xd0000000, d, 4);
+	cr_assert_eq(bar_reads, 0);
+	cr_assert_eq(cfg32(0, PCI_VENDOR_ID), 0x00081b36, "host bridge untouched");
+}

@@ -19,6 +19,7 @@
 
 #include "devices/legacy.h"
 #include "util/sandbox.h"
+#include "util/util.h"
 
 static const struct sandbox on = { .on = true };
 
@@ -252,4 +253,42 @@ Test(sandbox, rtc_read_needs_no_file_after_setup)
 	int st = in_child(rtc_read_in_vcpu_sandbox, NULL);
 
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+/*
+ * A machine reset re-reads -kernel and -initrd on the sandboxed main
+ * thread (vmm/machine_boot.c): pread on exactly those fds, from their
+ * start each time; any other fd is a kill.
+ */
+static void main_rereads_boot_files(void *arg)
+{
+	char path[] = "/tmp/vmm-sb-XXXXXX";
+	int fd = mkstemp(path), other = open("/dev/zero", O_RDONLY);
+	struct sandbox sb = { .on = true, .main_read_fds = { -1, -1 } };
+	uint8_t *buf, c;
+	size_t len;
+
+	(void)arg;
+	if (fd < 0 || other < 0 || write(fd, "kernel", 6) != 6)
+		child_exit(3);
+	unlink(path);
+	sb.main_read_fds[1] = fd;
+	if (sandbox_enter(&sb, SANDBOX_MAIN) < 0)
+		child_exit(2);
+	for (int i = 0; i < 2; i++) {
+		if (util_read_fd(fd, &buf, &len, 1 << 20) < 0 || len != 6 ||
+		    memcmp(buf, "kernel", 6))
+			child_exit(4);
+		free(buf);
+	}
+	if (pread(other, &c, 1, 0) >= 0)   /* killed here */
+		child_exit(5);
+	child_exit(6);
+}
+
+Test(sandbox, main_preads_only_the_boot_files)
+{
+	int st = in_child(main_rereads_boot_files, NULL);
+
+	cr_assert(killed_by_sigsys(st), "status %#x", st);
 }

@@ -157,3 +157,24 @@ Test(serial, bus_access_wide_and_out_of_range)
 	serial_bus_ops.read(&u, 8, d, 1);   /* past the registers */
 	cr_assert_eq(d[0], 0xff);
 }
+
+/* A machine reset: registers as at power-on, typed input from before the
+ * reset dropped, the line lowered. */
+Test(serial, reset_is_power_on)
+{
+	const uint8_t in[] = "abc";
+
+	serial_reg_write(&u, UART_IER, UART_IER_RDI | UART_IER_THRI);
+	serial_reg_write(&u, UART_LCR, UART_LCR_WLEN8);
+	serial_reg_write(&u, UART_SCR, 0x5a);
+	serial_receive(&u, in, 3);
+	cr_assert_eq(sk.level, 1);
+	serial_reset(&u);
+	cr_assert_eq(sk.level, 0);
+	cr_assert_eq(serial_reg_read(&u, UART_IER), 0);
+	cr_assert_eq(serial_reg_read(&u, UART_LCR), 0);
+	cr_assert_eq(serial_reg_read(&u, UART_SCR), 0);
+	cr_assert_eq(serial_reg_read(&u, UART_LSR) & UART_LSR_DR, 0, "FIFO empty");
+	cr_assert_eq(serial_rx_room(&u), SERIAL_FIFO_SIZE);
+	cr_assert_eq(serial_reg_read(&u, UART_MCR) & UART_MCR_OUT2, UART_MCR_OUT2);
+}

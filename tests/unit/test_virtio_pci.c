@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "virtio/virtio_pci.h"
 
@@ -654,4 +655,65 @@ Test(vpci, reset_racing_kicks_and_interrupts)
 	__atomic_store_n(&race_stop, true, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	cr_assert_gt(served_chains, 0);
+}
+
+/* The I/O of a fake device that ends on another thread a little later. */
+static void *finish_later(void *arg)
+{
+	(void)arg;
+	usleep(50 * 1000);
+	virtio_pci_locked(&vp, finish_reset, &vp);
+	return NULL;
+}
+
+/*
+ * A machine reset (vmm/machine_reset.c): the device as a driver's write of
+ * 0 would leave it, once its in-flight I/O is over (waited for, not
+ * polled), and after pci_bus_reset() the MSI-X table masked, the pending
+ * bits and the routes gone, the BAR unmapped until the new boot's driver
+ * turns decode on again.
+ */
+Test(vpci, machine_reset_waits_for_io_then_pci_side_is_power_on, .timeout = 10)
+{
+	unsigned int ctrl = vp.msix_cap + PCI_MSIX_FLAGS;
+	struct vring_avail *avail = (void *)(ram + 0x4100);
+	pthread_t t;
+
+	negotiate(V1);
+	setup_queue(0, 0x4000);
+	wr(0x16, 0, 2);
+	wr(0x1a, 1, 2);
+	wr(0x14, OK_STATUS, 1);
+	cfgw16(ctrl, 0x8000);
+	wr(VPCI_MSIX_OFF + 16 + 0, 0xfee00000, 4);
+	wr(VPCI_MSIX_OFF + 16 + 8, 0x41, 4);
+	avail->flags = 0;
+	virtq_push(&vp.queues[0].vq, 0, 0);
+	virtio_pci_notify_queue(&vp, 0);
+	cr_assert_eq(rd(VPCI_PBA_OFF, 4), 2, "a pending bit to lose");
+
+	reset_busy = 1;
+	cr_assert_eq(virtio_pci_reset_sync(&vp, 20), -ETIMEDOUT,
+		     "I/O in flight: still pending after the timeout");
+	cr_assert_eq(rd(0x14, 1), OK_STATUS);
+	pthread_create(&t, NULL, finish_later, NULL);
+	cr_assert_eq(virtio_pci_reset_sync(&vp, 5000), 0, "done when the I/O is");
+	pthread_join(t, NULL);
+	cr_assert_eq(rd(0x14, 1), 0);
+	cr_assert_eq(rd(0x1c, 2), 0, "queues disabled");
+	reset_busy = 0;
+	cr_assert_eq(virtio_pci_reset_sync(&vp, 0), 0, "idle: at once");
+
+	rec.updates = 0;
+	pci_bus_reset(&pb);
+	cr_assert_eq(pci_cfg_get16(&vp.pci, PCI_COMMAND), 0);
+	cr_assert_eq(pci_cfg_get16(&vp.pci, ctrl) & 0xc000, 0, "MSI-X off");
+	cr_assert_eq(vp.bar_addr, 0, "BAR0 unmapped");
+	cr_assert_eq(rec.notify_addr[0], 0, "ioeventfds follow");
+	cfgw16(PCI_COMMAND, PCI_COMMAND_MEMORY);
+	cr_assert_eq(rd(VPCI_PBA_OFF, 4), 0, "pending bits gone");
+	cr_assert_eq(rd(VPCI_MSIX_OFF + 16 + 0, 4), 0);
+	cr_assert_eq(rd(VPCI_MSIX_OFF + 16 + 8, 4), 0);
+	cr_assert_eq(rd(VPCI_MSIX_OFF + 16 + 12, 4), 1, "entry masked");
+	cr_assert_geq(rec.updates, (int)vp.nvectors, "every route re-sent (off)");
 }
