@@ -147,9 +147,12 @@ class Peer:
         if self.kind == "vmm":
             a = [self.vmm]
         else:
+            # microvm has no i8042 of its own: without one the guest's
+            # reboot=k polls a missing controller (650,000 port reads,
+            # minutes under this bed's TCG) before it triple-faults.
             a = ["qemu-system-x86_64", "-M", "microvm,acpi=on,pcie=on,rtc=on",
                  "-enable-kvm", "-cpu", "host", "-nodefaults",
-                 "-no-user-config", "-L", "/usr/share/qemu"]
+                 "-no-user-config", "-L", "/usr/share/qemu", "-device", "i8042"]
         if not reboot:
             a += ["-no-reboot"]
         a += ["-m", f"{RAM_MB}M", "-smp", str(smp), "-kernel", k,
@@ -618,8 +621,7 @@ def reboot(s):
         else:
             c.cmd("system_reset")
             want = {"guest": False, "reason": "host-qmp-system-reset"}
-        # QEMU's microvm has no i8042: its guest tries it with reboot=k
-        # for a while first (over a minute on this bed).
+        # Generous: a reset and a boot under this bed's TCG.
         ev = c.wait_event("RESET", lambda e: True, 240)
         shut = [e for e in c.events if e["event"] == "SHUTDOWN"]
         s.check(f"reboot-reset{n}-event", ev and ev.get("data") == want and not shut,
