@@ -8,7 +8,8 @@
  * KVM reset event) or QMP's system_reset. The vCPUs are held at once; the
  * main thread then, with every vCPU parked out of KVM_RUN:
  *  1. resets each virtio device as a driver's write of 0 would, and waits
- *     for its in-flight I/O: after that nothing of it writes guest RAM;
+ *     for its in-flight I/O (as long as it takes): after that nothing of it
+ *     writes guest RAM;
  *  2. puts PCI config space back as plugged (no BAR decodes, no bus
  *     master, MSI-X off, the table masked), the UART and the i8042;
  *  3. puts the in-kernel PIC, IOAPIC and PIT back as created;
@@ -31,7 +32,7 @@
 #include "util/log.h"
 #include "vmm/machine.h"
 
-#define RESET_IO_TIMEOUT_MS 5000
+#define RESET_IO_SLICE_MS 1000
 
 void machine_request_reset(struct machine *m, enum stop_cause cause)
 {
@@ -80,12 +81,22 @@ static void machine_reset(struct machine *m, enum stop_cause cause)
 	}
 	if (__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
 		return;
+	/*
+	 * Until each device's I/O is over, however long (QEMU drains too):
+	 * a read landing after the boot images are rewritten would write
+	 * into the new boot's memory. Only the VMM's end cuts the wait.
+	 */
 	for (unsigned int i = 0; i < m->ndevs; i++) {
 		struct machine_dev *d = &m->devs[i];
+		unsigned int waited = 0;
 
-		if (d->vp && virtio_pci_reset_sync(d->vp, RESET_IO_TIMEOUT_MS) < 0)
-			pr_err("reset: %s still has I/O in flight after %u s; it stays in reset until that ends",
-			       d->type, RESET_IO_TIMEOUT_MS / 1000);
+		while (d->vp && virtio_pci_reset_sync(d->vp, RESET_IO_SLICE_MS) < 0) {
+			if (__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE))
+				return;
+			if (++waited == 5)
+				pr_warn("reset: %s still has I/O in flight after %u s; the reset waits for it",
+					d->type, 5 * RESET_IO_SLICE_MS / 1000);
+		}
 	}
 	pci_bus_reset(&m->pci);
 	serial_reset(&m->com1);
